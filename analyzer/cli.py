@@ -1,0 +1,98 @@
+"""The command line: thin commands over :mod:`analyzer.pipeline`.
+
+Each command parses its options, calls one library function and prints the result. Any
+:class:`~analyzer.errors.AnalyzerError` becomes one line on stderr and the error's exit code;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from analyzer import pipeline
+from analyzer.config import Config, load_config
+from analyzer.errors import AnalyzerError, ConfigError
+
+__all__ = ["main"]
+
+
+@dataclass
+class Context:
+    """What every command receives: the effective config and the output options."""
+
+    config: Config
+    debug: bool
+    quiet: bool
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+class _Group(click.Group):
+    """A group that turns analyzer errors into one clean line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AnalyzerError as exc:
+            if ctx.obj is not None and ctx.obj.debug:
+                raise
+            click.echo(f"analyzer: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("analyzer: interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "store", metavar="PATH_OR_URL", default=None,
+              help="Store root, a path or fsspec URL [env ANALYZER_STORE; default data/store].")
+@click.option("--config", "config_path", metavar="FILE", default=None,
+              help="Settings file [env ANALYZER_CONFIG; default ./analyzer.toml if present].")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.version_option(package_name="analyzer")
+@click.pass_context
+def main(ctx: click.Context, store: str | None, config_path: str | None, debug: bool,
+         quiet: bool) -> None:
+    """Measure DevOps skill demand in backend job postings: fetch, tag, report."""
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs full URLs at INFO; keep query strings (and any key in them) out of the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        config = load_config(config_path)
+        if store is not None:
+            config = config.with_overrides({"store": store})
+    except ConfigError as exc:
+        if debug:
+            raise
+        click.echo(f"analyzer: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    ctx.obj = Context(config=config, debug=debug, quiet=quiet)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@pass_context
+def status(ctx: Context, as_json: bool) -> None:
+    """Postings per source and period, last fetch per source, tagger versions present."""
+    report = pipeline.status(ctx.config)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+    else:
+        click.echo(pipeline.format_status(report))
+
+
+@main.command("config")
+@pass_context
+def show_config(ctx: Context) -> None:
+    """Print the effective settings and where each came from (secrets masked)."""
+    for key, value in ctx.config.public().items():
+        click.echo(f"{key} = {json.dumps(value)}    # {ctx.config.origin(key)}")
