@@ -51,16 +51,27 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", "store", metavar="PATH_OR_URL", default=None,
-              help="Store root, a path or fsspec URL [env ANALYZER_STORE; default data/store].")
-@click.option("--config", "config_path", metavar="FILE", default=None,
-              help="Settings file [env ANALYZER_CONFIG; default ./analyzer.toml if present].")
+@click.option(
+    "--store",
+    "store",
+    metavar="PATH_OR_URL",
+    default=None,
+    help="Store root, a path or fsspec URL [env ANALYZER_STORE; default data/store].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    default=None,
+    help="Settings file [env ANALYZER_CONFIG; default ./analyzer.toml if present].",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @click.version_option(package_name="analyzer")
 @click.pass_context
-def main(ctx: click.Context, store: str | None, config_path: str | None, debug: bool,
-         quiet: bool) -> None:
+def main(
+    ctx: click.Context, store: str | None, config_path: str | None, debug: bool, quiet: bool
+) -> None:
     """Measure DevOps skill demand in backend job postings: fetch, tag, report."""
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

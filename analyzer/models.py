@@ -49,7 +49,9 @@ POSTINGS_SCHEMA = pa.schema(
         pa.field("posted_at", TIMESTAMP),
         pa.field("text_html", pa.string()),
         pa.field("text", pa.string()),
-        pa.field("extra", pa.string()),  # source-specific fields as a JSON object (labels, board...)
+        pa.field(
+            "extra", pa.string()
+        ),  # source-specific fields as a JSON object (labels, board...)
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("first_seen_at", TIMESTAMP, nullable=False),
         pa.field("last_seen_at", TIMESTAMP, nullable=False),

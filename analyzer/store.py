@@ -1,0 +1,888 @@
+"""The parquet store: hive-partitioned tables, upserts, cursors and atomic commits.
+
+Layout under the root (a local path or an fsspec URL such as ``s3://bucket/prefix`` or ``memory://x``)::
+
+    <root>/_analyzer/manifest.json                       the commit record: the only truth
+    <root>/_analyzer/lock                                the writer lock (local roots: fcntl.flock)
+    <root>/postings/source=<s>/period=<YYYY-MM>/part-<content hash>.parquet
+    <root>/tags/source=<s>/period=<YYYY-MM>/part-<...>.parquet
+    <root>/annotations/source=<s>/period=<YYYY-MM>/part-<...>.parquet
+
+Each partition holds exactly one committed file. A commit writes every changed partition to a new file
+named by the hash of its content (temp name, fsync, rename), then atomically replaces the manifest, then
+deletes the files it superseded. A process killed at any instant leaves the manifest either before or after
+the commit; files no manifest references (from a killed commit) are invisible to :class:`Store` readers
+and are deleted by the next writer. Partition columns live in the path, so
+``pyarrow.dataset.dataset(root + "/postings", partitioning="hive")``, pandas and DuckDB
+(``read_parquet('postings/*/*/*.parquet', hive_partitioning=1)``) read the tables directly; only between
+a crash and the next write can such a direct reader see an orphaned file twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import secrets
+import socket
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analyzer.errors import (
+    CorruptStoreError,
+    InputError,
+    SchemaVersionError,
+    StoreError,
+    StoreLockedError,
+    StoreNotWritableError,
+)
+from analyzer.models import (
+    ANNOTATIONS_SCHEMA,
+    PARTITION_COLUMNS,
+    POSTINGS_SCHEMA,
+    TABLE_SCHEMAS,
+    TAGS_SCHEMA,
+    content_hash,
+    make_posting_id,
+)
+
+__all__ = ["SCHEMA_VERSION", "Store", "StoreWriter", "UpsertResult", "open_store"]
+
+log = logging.getLogger(__name__)
+
+#: The on-disk schema version this analyzer reads and writes.
+SCHEMA_VERSION = 1
+_MANIFEST = "_analyzer/manifest.json"
+_LOCK = "_analyzer/lock"
+_LEASE_SECONDS = 3600
+_LOADS_KEPT = 500
+_SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_CONTENT_COLUMNS = ("company", "title", "location", "url", "text_html", "text")
+_OPTIONAL_POSTING_COLUMNS = (
+    "company",
+    "title",
+    "location",
+    "remote",
+    "url",
+    "posted_at",
+    "text_html",
+    "text",
+    "extra",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_load_id() -> str:
+    return f"{_now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _partition_key(source: str, period: str) -> str:
+    """Return ``source=<s>/period=<p>``, refusing any value that could escape the table directory."""
+    if not isinstance(source, str) or not _SOURCE_RE.match(source):
+        raise InputError(f"invalid source name {source!r} (lowercase letters, digits, - and _)")
+    if not isinstance(period, str) or not _PERIOD_RE.match(period):
+        raise InputError(f"invalid period {period!r} (expected YYYY-MM)")
+    return f"source={source}/period={period}"
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    source_part, period_part = key.split("/")
+    return source_part.removeprefix("source="), period_part.removeprefix("period=")
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What one :meth:`StoreWriter.upsert_postings` commit changed."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    closed: int = 0
+
+    def __add__(self, other: UpsertResult) -> UpsertResult:
+        return UpsertResult(
+            self.new + other.new,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.closed + other.closed,
+        )
+
+
+# --------------------------------------------------------------------------- file systems
+
+
+class _Files:
+    """The few file operations the store needs, on a local directory or an fsspec file system."""
+
+    def __init__(self, root: str) -> None:
+        self.url = root
+        self.local = "://" not in root or root.startswith("file://")
+        if self.local:
+            self.root = Path(root.removeprefix("file://")).expanduser()
+            self.fs: Any = None
+        else:
+            try:
+                self.fs, path = fsspec.core.url_to_fs(root)
+            except (ImportError, ValueError) as exc:
+                raise StoreError(f"cannot open store URL {root!r}: {exc}") from exc
+            self.root_str = path.rstrip("/")
+
+    def _abs(self, rel: str) -> str:
+        if self.local:
+            return str(self.root / rel)
+        return f"{self.root_str}/{rel}"
+
+    def exists(self, rel: str) -> bool:
+        return Path(self._abs(rel)).exists() if self.local else bool(self.fs.exists(self._abs(rel)))
+
+    def read_bytes(self, rel: str) -> bytes:
+        if self.local:
+            return Path(self._abs(rel)).read_bytes()
+        return bytes(self.fs.cat_file(self._abs(rel)))
+
+    def size(self, rel: str) -> int:
+        if self.local:
+            return Path(self._abs(rel)).stat().st_size
+        return int(self.fs.size(self._abs(rel)))
+
+    def open_input(self, rel: str) -> Any:
+        """A path or file object pyarrow can read from."""
+        return self._abs(rel) if self.local else self.fs.open(self._abs(rel), "rb")
+
+    def write_atomic(self, rel: str, data: bytes) -> None:
+        """Write a file so that readers see either nothing or all of it (temp, fsync, rename)."""
+        if not self.local:
+            # An object-store PUT is atomic; the manifest decides what is committed anyway.
+            self.fs.makedirs(self._abs(rel).rsplit("/", 1)[0], exist_ok=True)
+            self.fs.pipe_file(self._abs(rel), data)
+            return
+        final = Path(self._abs(rel))
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.parent / f".tmp-{uuid.uuid4().hex}-{final.name}"
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        dir_fd = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def remove(self, rel: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if self.local:
+                Path(self._abs(rel)).unlink()
+            else:
+                self.fs.rm_file(self._abs(rel))
+
+    def list_table_files(self, table: str) -> list[str]:
+        """Every file under a table directory (committed or not), as root-relative paths."""
+        if self.local:
+            base = self.root / table
+            if not base.exists():
+                return []
+            return [str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file()]
+        base = self._abs(table)
+        if not self.fs.exists(base):
+            return []
+        prefix = self.root_str + "/"
+        return [p.removeprefix(prefix).lstrip("/") for p in self.fs.find(base)]
+
+    def makedirs(self) -> None:
+        try:
+            if self.local:
+                (self.root / "_analyzer").mkdir(parents=True, exist_ok=True)
+                probe = self.root / "_analyzer" / f".probe-{uuid.uuid4().hex}"
+                probe.write_bytes(b"")
+                probe.unlink()
+            else:
+                self.fs.makedirs(self._abs("_analyzer"), exist_ok=True)
+        except OSError as exc:
+            raise StoreNotWritableError(f"store {self.url} is not writable: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _empty_frame(schema: pa.Schema, columns: list[str] | None) -> pd.DataFrame:
+    table = schema.empty_table()
+    for name in PARTITION_COLUMNS:
+        table = table.append_column(name, pa.array([], pa.string()))
+    frame = table.to_pandas()
+    return frame[columns] if columns else frame
+
+
+class Store:
+    """A parquet store of postings, tags and annotations; open it with :func:`open_store`.
+
+    Readers see the last committed state. Writing goes through :meth:`writer`, which takes the lock.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = str(root)
+        self._files = _Files(self.root)
+
+    def __repr__(self) -> str:
+        manifest = self._manifest()
+        rows = sum(f["rows"] for f in manifest["files"]["postings"].values())
+        return f"<Store {self.root!r} postings={rows} commit={manifest['version']}>"
+
+    # -- manifest
+
+    def _manifest(self) -> dict[str, Any]:
+        """The committed manifest, or an empty one for a store that was never written."""
+        try:
+            raw = self._files.read_bytes(_MANIFEST)
+        except FileNotFoundError:
+            if any(self._files.list_table_files(t) for t in TABLE_SCHEMAS):
+                raise CorruptStoreError(
+                    f"store {self.root} has data files but no manifest ({_MANIFEST})"
+                ) from None
+            return _empty_manifest()
+        except (IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+            raise StoreError(f"cannot read store {self.root}: {exc}") from exc
+        try:
+            manifest = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise CorruptStoreError(
+                f"store manifest {self.root}/{_MANIFEST} is unreadable"
+            ) from exc
+        if not isinstance(manifest, dict) or manifest.get("format") != "analyzer-store":
+            raise CorruptStoreError(f"{self.root}/{_MANIFEST} is not an analyzer store manifest")
+        version = manifest.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"store {self.root} has schema version {version!r}; this analyzer reads version "
+                f"{SCHEMA_VERSION} (upgrade analyzer, or use a new store)"
+            )
+        return manifest
+
+    # -- reads
+
+    def _partitions(
+        self,
+        manifest: dict[str, Any],
+        table: str,
+        sources: Iterable[str] | None,
+        since: str | None,
+        until: str | None,
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        wanted = set([sources] if isinstance(sources, str) else sources) if sources else None
+        chosen = []
+        for key, entry in sorted(manifest["files"][table].items()):
+            source, period = _split_key(key)
+            if wanted is not None and source not in wanted:
+                continue
+            if (since and period < since) or (until and period > until):
+                continue
+            chosen.append((source, period, entry))
+        return chosen
+
+    def _read_file(
+        self, table: str, key: str, entry: dict[str, Any], columns: list[str] | None
+    ) -> pa.Table:
+        rel = f"{table}/{key}/{entry['file']}"
+        try:
+            if self._files.size(rel) != entry["bytes"]:
+                raise CorruptStoreError(
+                    f"store file {self.root}/{rel} has the wrong size (truncated or replaced)"
+                )
+            source = self._files.open_input(rel)
+            return pq.read_table(source, columns=columns, schema=TABLE_SCHEMAS[table])
+        except FileNotFoundError as exc:
+            raise CorruptStoreError(f"committed store file {self.root}/{rel} is missing") from exc
+        except (pa.ArrowException, OSError) as exc:
+            raise CorruptStoreError(f"store file {self.root}/{rel} is unreadable: {exc}") from exc
+
+    def _read(
+        self,
+        table: str,
+        sources: Iterable[str] | None,
+        since: str | None,
+        until: str | None,
+        columns: list[str] | None,
+        manifest: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        manifest = manifest or self._manifest()
+        file_columns = [c for c in columns if c not in PARTITION_COLUMNS] if columns else None
+        parts = []
+        for source, period, entry in self._partitions(manifest, table, sources, since, until):
+            data = self._read_file(table, f"source={source}/period={period}", entry, file_columns)
+            data = data.append_column("source", pa.array([source] * data.num_rows, pa.string()))
+            data = data.append_column("period", pa.array([period] * data.num_rows, pa.string()))
+            parts.append(data)
+        if not parts:
+            return _empty_frame(TABLE_SCHEMAS[table], columns)
+        frame = pa.concat_tables(parts).to_pandas()
+        return frame[columns] if columns else frame
+
+    def read_postings(
+        self,
+        sources: Iterable[str] | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        columns: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Read committed postings as a DataFrame, touching only the matching partitions.
+
+        Args:
+            sources: one source name or several; ``None`` for all.
+            since: first period (``YYYY-MM``) to include.
+            until: last period (``YYYY-MM``) to include.
+            columns: columns to read (``source`` and ``period`` come from the path); ``None`` for all.
+        """
+        return self._read("postings", sources, since, until, columns)
+
+    def read_tags(
+        self,
+        sources: Iterable[str] | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        columns: list[str] | None = None,
+        tagger_version: str | None = None,
+    ) -> pd.DataFrame:
+        """Read skill tags (one row per mention), optionally of one tagger version only."""
+        frame = self._read("tags", sources, since, until, columns)
+        if tagger_version is not None and "tagger_version" in frame:
+            frame = frame[frame["tagger_version"] == tagger_version].reset_index(drop=True)
+        return frame
+
+    def read_annotations(
+        self,
+        sources: Iterable[str] | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        columns: list[str] | None = None,
+        tagger_version: str | None = None,
+    ) -> pd.DataFrame:
+        """Read per-posting annotations (job posting or not, roles, language, tagger version)."""
+        frame = self._read("annotations", sources, since, until, columns)
+        if tagger_version is not None and "tagger_version" in frame:
+            frame = frame[frame["tagger_version"] == tagger_version].reset_index(drop=True)
+        return frame
+
+    def iter_postings(
+        self,
+        sources: Iterable[str] | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        columns: list[str] | None = None,
+        batch_size: int = 5000,
+    ) -> Iterator[pd.DataFrame]:
+        """Stream committed postings in DataFrames of at most ``batch_size`` rows (bounded memory)."""
+        manifest = self._manifest()
+        file_columns = [c for c in columns if c not in PARTITION_COLUMNS] if columns else None
+        for source, period, entry in self._partitions(manifest, "postings", sources, since, until):
+            rel = f"postings/source={source}/period={period}/{entry['file']}"
+            try:
+                reader = pq.ParquetFile(self._files.open_input(rel))
+                for batch in reader.iter_batches(batch_size=batch_size, columns=file_columns):
+                    frame = batch.to_pandas()
+                    frame["source"] = source
+                    frame["period"] = period
+                    yield frame[columns] if columns else frame
+            except FileNotFoundError as exc:
+                raise CorruptStoreError(
+                    f"committed store file {self.root}/{rel} is missing"
+                ) from exc
+            except (pa.ArrowException, OSError) as exc:
+                raise CorruptStoreError(
+                    f"store file {self.root}/{rel} is unreadable: {exc}"
+                ) from exc
+
+    def state(self, source: str) -> dict[str, Any]:
+        """The fetch state (cursor) a source committed last, ``{}`` if it never ran."""
+        return dict(self._manifest()["state"].get(source, {}))
+
+    def loads(self) -> list[dict[str, Any]]:
+        """The most recent commits, oldest first: load id, command, time and what changed."""
+        return list(self._manifest()["loads"])
+
+    def status(self) -> dict[str, Any]:
+        """Postings per source and period, last fetch per source, tagger versions present.
+
+        Every committed file's parquet footer is read, so a truncated file is reported here.
+        """
+        manifest = self._manifest()
+        postings = []
+        for source, period, entry in self._partitions(manifest, "postings", None, None, None):
+            rel = f"postings/source={source}/period={period}/{entry['file']}"
+            try:
+                rows = pq.read_metadata(self._files.open_input(rel)).num_rows
+            except FileNotFoundError as exc:
+                raise CorruptStoreError(
+                    f"committed store file {self.root}/{rel} is missing"
+                ) from exc
+            except (pa.ArrowException, OSError) as exc:
+                raise CorruptStoreError(
+                    f"store file {self.root}/{rel} is unreadable: {exc}"
+                ) from exc
+            postings.append({"source": source, "period": period, "postings": rows})
+        versions = self._read("annotations", None, None, None, ["tagger_version"], manifest)
+        return {
+            "root": self.root,
+            "schema_version": SCHEMA_VERSION,
+            "commit": manifest["version"],
+            "postings": postings,
+            "sources": manifest["sources"],
+            "tagger_versions": {
+                str(k): int(v) for k, v in versions["tagger_version"].value_counts().items()
+            },
+            "last_load": manifest["loads"][-1] if manifest["loads"] else None,
+        }
+
+    # -- writing
+
+    @contextlib.contextmanager
+    def writer(self, command: str = "") -> Iterator[StoreWriter]:
+        """Take the store's write lock and yield a :class:`StoreWriter`.
+
+        Raises:
+            StoreLockedError: another live process holds the lock.
+            StoreNotWritableError: the root cannot be created or written.
+        """
+        self._files.makedirs()
+        with self._lock(command):
+            manifest = self._manifest()
+            writer = StoreWriter(self, manifest, command)
+            writer.collect_garbage()
+            yield writer
+
+    @contextlib.contextmanager
+    def _lock(self, command: str) -> Iterator[None]:
+        owner = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "command": command,
+            "since": _now().isoformat(timespec="seconds"),
+        }
+        if not self._files.local:
+            yield from _lease(self._files, owner)
+            return
+        path = Path(self._files._abs(_LOCK))
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreNotWritableError(f"cannot create lock {path}: {exc}") from exc
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+                raise StoreLockedError(
+                    f"store {self.root} is being written by another process ({_describe(holder)}); "
+                    "try again when it has finished"
+                ) from None
+            # The kernel releases a flock when its holder dies, so a killed writer never blocks us.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(owner).encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
+
+def _describe(holder: str) -> str:
+    try:
+        info = json.loads(holder)
+        return f"pid {info['pid']} on {info['host']}, `{info['command']}`, since {info['since']}"
+    except (ValueError, KeyError, TypeError):
+        return "unknown holder"
+
+
+def _lease(files: _Files, owner: dict[str, Any]) -> Iterator[None]:
+    """A lease file for object stores: expires after an hour, so a dead writer blocks one hour at most.
+
+    Without conditional writes two writers starting in the same instant could both win; run one
+    writer per store (e.g. one CronJob with ``concurrencyPolicy: Forbid``).
+    """
+    rel = _LOCK + ".json"
+    if files.exists(rel):
+        try:
+            held = json.loads(files.read_bytes(rel))
+            expires = datetime.fromisoformat(held["expires"])
+        except (ValueError, KeyError, TypeError):
+            held, expires = {}, _now()
+        if expires > _now():
+            raise StoreLockedError(
+                f"store {files.url} is leased by another writer ({_describe(json.dumps(held))}) "
+                f"until {expires.isoformat(timespec='seconds')}"
+            )
+        log.warning("taking over the expired lease of %s", _describe(json.dumps(held)))
+    lease = dict(owner, expires=(_now() + timedelta(seconds=_LEASE_SECONDS)).isoformat())
+    files.write_atomic(rel, json.dumps(lease).encode())
+    try:
+        yield
+    finally:
+        files.remove(rel)
+
+
+def _empty_manifest() -> dict[str, Any]:
+    return {
+        "format": "analyzer-store",
+        "schema_version": SCHEMA_VERSION,
+        "version": 0,
+        "committed_at": None,
+        "files": {table: {} for table in TABLE_SCHEMAS},
+        "state": {},
+        "sources": {},
+        "loads": [],
+    }
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+def _to_utc(series: pd.Series, column: str) -> pd.Series:
+    try:
+        converted = pd.to_datetime(series, utc=True, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"column {column!r} has values that are not timestamps: {exc}") from exc
+    return converted.astype("datetime64[us, UTC]")
+
+
+def _table_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+class StoreWriter:
+    """Writes to a locked store; every public method is one atomic commit.
+
+    Attributes:
+        load_id: the id stamped on every row this writer writes (one per run).
+    """
+
+    def __init__(self, store: Store, manifest: dict[str, Any], command: str) -> None:
+        self.store = store
+        self.load_id = _new_load_id()
+        self.command = command
+        self._manifest = manifest
+        self._files = store._files
+        # posting_id -> (period, closed) per source, loaded once per writer and kept current.
+        self._index: dict[str, pd.DataFrame] = {}
+
+    def __repr__(self) -> str:
+        return f"<StoreWriter {self.store.root!r} load_id={self.load_id}>"
+
+    # -- commit machinery
+
+    def _partition_frame(self, table: str, key: str) -> pd.DataFrame:
+        entry = self._manifest["files"][table].get(key)
+        if entry is None:
+            return TABLE_SCHEMAS[table].empty_table().to_pandas()
+        return self.store._read_file(table, key, entry, None).to_pandas()
+
+    def _commit(
+        self,
+        changes: dict[tuple[str, str], pd.DataFrame],
+        *,
+        state: dict[str, dict[str, Any]] | None = None,
+        sources_seen: Iterable[str] = (),
+        summary: dict[str, Any] | None = None,
+    ) -> None:
+        """Write changed partitions, then the manifest (the commit point), then drop old files."""
+        manifest = json.loads(json.dumps(self._manifest))  # a deep copy we can edit
+        superseded: list[str] = []
+        for (table, key), frame in sorted(changes.items()):
+            schema = TABLE_SCHEMAS[table]
+            data = pa.Table.from_pandas(
+                frame[schema.names].sort_values(["posting_id"], kind="stable"),
+                schema=schema,
+                preserve_index=False,
+            )
+            old = manifest["files"][table].get(key)
+            if data.num_rows == 0:
+                manifest["files"][table].pop(key, None)
+            else:
+                payload = _table_bytes(data)
+                name = f"part-{hashlib.sha256(payload).hexdigest()[:24]}.parquet"
+                if old is None or old["file"] != name:
+                    self._files.write_atomic(f"{table}/{key}/{name}", payload)
+                manifest["files"][table][key] = {
+                    "file": name,
+                    "rows": data.num_rows,
+                    "bytes": len(payload),
+                }
+            if old is not None and (
+                key not in manifest["files"][table]
+                or manifest["files"][table][key]["file"] != old["file"]
+            ):
+                superseded.append(f"{table}/{key}/{old['file']}")
+        committed_at = _now().isoformat(timespec="milliseconds")
+        for source, value in (state or {}).items():
+            manifest["state"][source] = value
+        for source in sources_seen:
+            manifest["sources"][source] = {"last_fetch_at": committed_at, "load_id": self.load_id}
+        manifest["version"] += 1
+        manifest["committed_at"] = committed_at
+        manifest["loads"] = [
+            *manifest["loads"],
+            {
+                "load_id": self.load_id,
+                "command": self.command,
+                "committed_at": committed_at,
+                **(summary or {}),
+            },
+        ][-_LOADS_KEPT:]
+        self._files.write_atomic(_MANIFEST, json.dumps(manifest, indent=1).encode())
+        self._manifest = manifest
+        for rel in superseded:
+            self._files.remove(rel)
+
+    def collect_garbage(self) -> int:
+        """Delete files no committed manifest references (left by a killed commit); return how many."""
+        referenced = {
+            f"{table}/{key}/{entry['file']}"
+            for table in TABLE_SCHEMAS
+            for key, entry in self._manifest["files"][table].items()
+        }
+        removed = 0
+        for table in TABLE_SCHEMAS:
+            for rel in self._files.list_table_files(table):
+                if rel not in referenced:
+                    self._files.remove(rel)
+                    removed += 1
+        if removed:
+            log.info("removed %d uncommitted file(s) left by an interrupted write", removed)
+        return removed
+
+    # -- postings
+
+    def _source_index(self, source: str) -> pd.DataFrame:
+        if source not in self._index:
+            frame = self.store._read(
+                "postings",
+                [source],
+                None,
+                None,
+                ["posting_id", "period", "closed_at"],
+                self._manifest,
+            )
+            self._index[source] = frame.set_index("posting_id")[["period", "closed_at"]]
+        return self._index[source]
+
+    def upsert_postings(
+        self,
+        postings: pd.DataFrame,
+        *,
+        seen_at: datetime | None = None,
+        snapshot: tuple[str, str] | None = None,
+        state: dict[str, dict[str, Any]] | None = None,
+    ) -> UpsertResult:
+        """Insert or update postings by ``posting_id`` in one atomic commit.
+
+        A posting seen again keeps its ``first_seen_at`` and its partition; ``last_seen_at`` moves to
+        ``seen_at`` and ``closed_at`` is cleared. Changed content (title, company, location, url, text)
+        updates ``content_hash`` and the content columns.
+
+        Args:
+            postings: columns ``source``, ``source_id``, ``period`` and any of
+                ``company, title, location, remote, url, posted_at, text_html, text, extra``.
+            seen_at: when these postings were fetched (default: now).
+            snapshot: ``(source, source_id_prefix)`` when ``postings`` is the complete list of open
+                jobs of one board: its open postings missing from ``postings`` get ``closed_at``.
+            state: fetch state per source (cursors), committed together with the rows.
+
+        Raises:
+            InputError: a required column is missing or a value is invalid.
+        """
+        seen = pd.Timestamp(seen_at or _now())
+        seen = (seen.tz_localize("UTC") if seen.tzinfo is None else seen.tz_convert("UTC")).as_unit(
+            "us"
+        )
+        incoming = self._prepare_postings(postings)
+        sources = set(incoming["source"])
+        if snapshot is not None:
+            sources.add(snapshot[0])
+            _partition_key(snapshot[0], "2000-01")
+
+        # A posting already stored stays in the partition it was first stored in.
+        for source in sources:
+            index = self._source_index(source)
+            mine = incoming["source"] == source
+            known = incoming.loc[mine, "posting_id"].map(index["period"])
+            incoming.loc[mine & known.notna(), "period"] = known[known.notna()]
+
+        touched: dict[tuple[str, str], pd.DataFrame] = {}
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "closed": 0}
+        for (source, period), batch in incoming.groupby(["source", "period"], sort=True):
+            key = _partition_key(source, period)
+            current = self._partition_frame("postings", key)
+            touched[("postings", key)] = self._merge(current, batch, seen, counts)
+
+        if snapshot is not None:
+            source, prefix = snapshot
+            index = self._source_index(source)
+            fetched = set(incoming.loc[incoming["source"] == source, "posting_id"])
+            ids = index.index.to_series()
+            gone = index[
+                ids.str.startswith(f"{source}:{prefix}")
+                & index["closed_at"].isna()
+                & ~ids.isin(fetched)
+            ]
+            for period, rows in gone.groupby("period"):
+                key = _partition_key(source, str(period))
+                frame = touched.get(("postings", key))
+                if frame is None:
+                    frame = self._partition_frame("postings", key)
+                closing = frame["posting_id"].isin(rows.index)
+                frame.loc[closing, "closed_at"] = seen
+                frame.loc[closing, "load_id"] = self.load_id
+                counts["closed"] += int(closing.sum())
+                touched[("postings", key)] = frame
+
+        self._commit(
+            touched, state=state, sources_seen=sources, summary={"table": "postings", **counts}
+        )
+        for (_, key), frame in touched.items():
+            source, period = _split_key(key)
+            index = self._index.setdefault(source, pd.DataFrame(columns=["period", "closed_at"]))
+            update = pd.DataFrame(
+                {"period": period, "closed_at": frame["closed_at"].to_numpy()},
+                index=pd.Index(frame["posting_id"], name="posting_id"),
+            )
+            self._index[source] = pd.concat([index[~index.index.isin(update.index)], update])
+        return UpsertResult(**counts)
+
+    def _prepare_postings(self, postings: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in ("source", "source_id", "period") if c not in postings.columns]
+        if missing:
+            raise InputError(f"postings lack required column(s): {', '.join(missing)}")
+        frame = postings.copy()
+        for column in _OPTIONAL_POSTING_COLUMNS:
+            if column not in frame.columns:
+                frame[column] = None
+        frame["source_id"] = frame["source_id"].astype(str)
+        for source, period in frame[["source", "period"]].drop_duplicates().itertuples(index=False):
+            _partition_key(source, period)
+        frame["posting_id"] = [
+            make_posting_id(s, i) for s, i in zip(frame["source"], frame["source_id"], strict=True)
+        ]
+        frame = frame.drop_duplicates("posting_id", keep="last").reset_index(drop=True)
+        frame["posted_at"] = _to_utc(frame["posted_at"], "posted_at")
+        frame["remote"] = frame["remote"].astype("boolean")
+        for column in ("company", "title", "location", "url", "text_html", "text", "extra"):
+            frame[column] = frame[column].astype("string")
+        frame["content_hash"] = [
+            content_hash(*(None if pd.isna(v) else str(v) for v in row))
+            for row in frame[list(_CONTENT_COLUMNS)].itertuples(index=False)
+        ]
+        return frame
+
+    def _merge(
+        self,
+        current: pd.DataFrame,
+        batch: pd.DataFrame,
+        seen: pd.Timestamp,
+        counts: dict[str, int],
+    ) -> pd.DataFrame:
+        """Combine one partition's stored rows with incoming rows of the same partition."""
+        old = current.set_index("posting_id")
+        rows = batch.set_index("posting_id")
+        known = rows.index.isin(old.index)
+        previous_hash = old["content_hash"].reindex(rows.index)
+        changed = known & (previous_hash.to_numpy() != rows["content_hash"].to_numpy())
+        counts["new"] += int((~known).sum())
+        counts["updated"] += int(changed.sum())
+        counts["unchanged"] += int((known & ~changed).sum())
+
+        first_seen = old["first_seen_at"].reindex(rows.index)
+        rows["first_seen_at"] = first_seen.where(first_seen.notna(), seen).astype(
+            "datetime64[us, UTC]"
+        )
+        rows["last_seen_at"] = seen
+        rows["closed_at"] = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[us, UTC]")
+        rows["load_id"] = self.load_id
+        # Unchanged postings keep their stored content (the hash says it is the same).
+        content = [*_OPTIONAL_POSTING_COLUMNS]
+        unchanged_ids = rows.index[known & ~changed]
+        if len(unchanged_ids):
+            rows.loc[unchanged_ids, content] = old.loc[unchanged_ids, content].to_numpy()
+        names = [n for n in POSTINGS_SCHEMA.names if n != "posting_id"]
+        merged = pd.concat([old[~old.index.isin(rows.index)][names], rows[names]])
+        return merged.rename_axis("posting_id").reset_index()
+
+    # -- tags
+
+    def write_tags(self, annotations: pd.DataFrame, tags: pd.DataFrame) -> int:
+        """Replace the tags and annotation of every posting in ``annotations``, in one commit.
+
+        Args:
+            annotations: ``posting_id, source, period, is_job_posting, roles, language,
+                tagger_version``; one row per tagged posting.
+            tags: ``posting_id, family, skill, level, start, end, tagger_version``; one row per
+                mention, only for postings listed in ``annotations``.
+
+        Returns:
+            The number of postings whose tags were written.
+        """
+        needed = [*ANNOTATIONS_SCHEMA.names, *PARTITION_COLUMNS]
+        missing = [c for c in needed if c not in annotations.columns and c != "load_id"]
+        missing += [c for c in TAGS_SCHEMA.names if c not in tags.columns and c != "load_id"]
+        if missing:
+            raise InputError(f"tags or annotations lack column(s): {', '.join(missing)}")
+        annotations = annotations.drop_duplicates("posting_id", keep="last").assign(
+            load_id=self.load_id
+        )
+        tags = tags.assign(load_id=self.load_id)
+        stray = set(tags["posting_id"]) - set(annotations["posting_id"])
+        if stray:
+            raise InputError(f"{len(stray)} tag row(s) belong to postings with no annotation")
+        where = annotations.set_index("posting_id")[["source", "period"]]
+        tags = tags.join(where, on="posting_id")
+        changes: dict[tuple[str, str], pd.DataFrame] = {}
+        for (source, period), batch in annotations.groupby(["source", "period"], sort=True):
+            key = _partition_key(source, period)
+            ids = set(batch["posting_id"])
+            for table, new in (
+                ("annotations", batch),
+                ("tags", tags[tags["posting_id"].isin(ids)]),
+            ):
+                old = self._partition_frame(table, key)
+                old = old[~old["posting_id"].isin(ids)]
+                names = TABLE_SCHEMAS[table].names
+                changes[(table, key)] = pd.concat([old[names], new[names]], ignore_index=True)
+        self._commit(
+            changes, summary={"table": "tags", "postings": len(annotations), "tags": len(tags)}
+        )
+        return len(annotations)
+
+    def set_state(self, source: str, state: dict[str, Any]) -> None:
+        """Commit a source's fetch state (cursor) on its own."""
+        _partition_key(source, "2000-01")
+        self._commit({}, state={source: state}, summary={"table": "state", "source": source})
+
+
+def open_store(root: str | Path) -> Store:
+    """Open the store at a local path or fsspec URL (a store that does not exist yet reads as empty).
+
+    Raises:
+        StoreError: the URL's file system is not available.
+    """
+    return Store(root)
