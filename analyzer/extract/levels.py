@@ -1,0 +1,306 @@
+"""Requirement levels: how strongly a posting asks for the skill a mention names.
+
+The annotation guide's levels, strongest first: ``required`` (asked of the candidate),
+``duty`` (part of the job), ``preferred`` (a plus), ``stack`` (the company uses it), ``absent``.
+One mention's level is read from, in order:
+
+1. a *preferred* cue in its clause ("a plus", "bonus", "ideally") or a preferred section;
+2. a *negated* ask in its clause ("no Kubernetes experience needed") gives ``stack``;
+3. the nearest cue before it in its clause: "experience with", "you know", "N+ years" (required);
+   "you will", "responsible for", "help us build" (duty); "we use", "our stack", "runs on" (stack);
+   or a qualifier right after it ("AWS experience", "Docker skills");
+4. a skill list headed by a role ("Senior Backend Engineer: Python, AWS") gives ``required``;
+   a role named after the skill ("Cloud Engineer") gives ``duty``;
+5. a clause opening with an imperative verb ("- Build and maintain CI/CD pipelines") gives ``duty``;
+6. the section heading above it ("Requirements", "Nice to have", "Responsibilities",
+   "Our stack", "About us", and the Portuguese "Requisitos", "Diferenciais", "Atividades"...);
+7. otherwise ``stack``: the posting mentions it without asking for it.
+
+Everything here is pure functions over strings; the tagger calls :func:`mention_level`.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+__all__ = [
+    "LEVELS_VERSION",
+    "Sections",
+    "clause_bounds",
+    "heading_level",
+    "mention_level",
+    "strongest",
+]
+
+#: Bumped whenever a rule changes the levels the tagger assigns; part of the tagger version.
+LEVELS_VERSION = "levels.v1"
+
+_RANK = {"required": 0, "duty": 1, "preferred": 2, "stack": 3, "absent": 4}
+
+
+def strongest(levels: list[str] | tuple[str, ...]) -> str:
+    """Return the strongest of some levels (``absent`` when there are none)."""
+    return min(levels, key=_RANK.__getitem__, default="absent")
+
+
+# --- section headings -------------------------------------------------------------------------
+
+_H_PREFERRED = re.compile(
+    r"nice[- ]to[- ]haves?|bonus\w*|extra (credit|points)|pluses|\bplus(es)?\b|preferred|"
+    r"desired|ideally|would be (great|nice|awesome)|good[- ]to[- ]have|great[- ]to[- ]have|"
+    r"diferencia(l|is)|desejáve(l|is)|deseables?|valorizamos|será um diferencial|even better|"
+    r"stand out|not required|optional|a big plus|helpful|appreciated"
+)
+_H_REQUIRED = re.compile(
+    r"requirements?|required|qualifications?|must[- ]haves?|looking for|we look for|"
+    r"what you (need|bring|have|should have|will need|'ll need|’ll need)|you (have|are|bring)|"
+    r"about you|who you are|ideal candidate|skills|experience|you should|you must|candidate|"
+    r"your (profile|background|experience|skills)|requisitos|obrigatório|obrigatórios|"
+    r"pré-requisitos|conhecimentos|habilidades|perfil|competências|requerimientos|"
+    r"buscamos|precisamos|o que esperamos|what we expect|we expect|you'?ll need|you’ll need|"
+    r"what it takes|who you|you might be|you may be a (good )?fit"
+)
+_H_DUTY = re.compile(
+    r"responsibilit\w*|what you('ll| will|’ll) (do|be doing|work on|own|build)|you will|you'll|"
+    r"you’ll|(the|your) role|\brole\b|day[- ]to[- ]day|your (mission|impact|job|work)|duties|"
+    r"tasks|what you'?ll be working on|in this role|responsabilidades|atividades|atribuições|"
+    r"o que (você|voce) (vai|irá|ira) fazer|desafios|o que você fará|the job|job description|"
+    r"the work|what's the job|the position|position|funções|suas (atividades|tarefas)"
+)
+_H_STACK = re.compile(
+    r"stack|technolog\w*|\btech\b|tools|tooling|built with|tecnologias|ferramentas|"
+    r"\bambiente\b|our infrastructure|what we use|we use|we work with|environment"
+)
+_H_ABOUT = re.compile(
+    r"about\b|who we are|\bcompany\b|benefits?|perks|why (join|work)|we offer|compensation|"
+    r"\bsobre\b|benefícios|oferecemos|culture|how to apply|to apply|apply|\blocation\b|salary|"
+    r"contact|the team|our team|remuneração|contratação|process|interview"
+)
+_BULLET = re.compile(r"^[\s\-*•·▪◦●>#+]*")
+
+
+def heading_level(line: str) -> str | None:
+    """Return the level a heading line sets for the lines under it, or ``None`` if not a heading.
+
+    A heading is a short line that ends with a colon or consists of a known heading phrase
+    ("Requirements", "Nice to have", "What you'll do", "Our stack", "Requisitos",
+    "Diferenciais"...). ``"about"`` marks company self-description (levels fall back to stack);
+    ``"none"`` marks a heading that resets the section without setting a level.
+    """
+    text = _BULLET.sub("", line).strip().lower().rstrip(" .!*_#")
+    if not text or len(text) > 70:
+        return None
+    colon = text.endswith(":") or text.endswith("：")
+    text = text.rstrip(":： ").strip()
+    if not colon and len(text) > 45:
+        return None
+    words = len(text.split())
+    for level, rx in (
+        ("preferred", _H_PREFERRED),
+        ("required", _H_REQUIRED),
+        ("duty", _H_DUTY),
+        ("stack", _H_STACK),
+        ("about", _H_ABOUT),
+    ):
+        if rx.search(text) and (colon or words <= 6):
+            return level
+    return "none" if colon else None
+
+
+@dataclass(frozen=True)
+class Sections:
+    """The section headings of one text: their line starts and the level each sets."""
+
+    starts: list[int]
+    levels: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> Sections:
+        """Find every heading line of ``text`` (one pass over its lines)."""
+        starts: list[int] = []
+        levels: list[str] = []
+        pos = 0
+        for line in text.split("\n"):
+            level = heading_level(line) if len(line) <= 80 else None
+            if level is not None:
+                starts.append(pos + len(line))  # the section begins after the heading line
+                levels.append(level)
+            else:
+                inline = _inline_heading(line)
+                if inline is not None:
+                    # "Requirements: X, Y" sets the level of its own line only.
+                    starts.append(pos)
+                    levels.append(inline)
+                    starts.append(pos + len(line))
+                    levels.append(levels[-2] if len(levels) >= 2 else "none")
+            pos += len(line) + 1
+        return cls(starts, levels)
+
+    def level_at(self, offset: int) -> str | None:
+        """The level set by the nearest heading above ``offset`` (``None`` if none or neutral)."""
+        i = bisect_right(self.starts, offset) - 1
+        if i < 0:
+            return None
+        level = self.levels[i]
+        return None if level == "none" else level
+
+
+_INLINE = re.compile(r"^[\s\-*•·▪◦●>#]*([^:：|]{3,40})[:：]\s*\S")
+
+
+def _inline_heading(line: str) -> str | None:
+    m = _INLINE.match(line)
+    if not m:
+        return None
+    level = heading_level(m.group(1) + ":")
+    return None if level in (None, "none") else level
+
+
+# --- clauses and cues -------------------------------------------------------------------------
+
+_CLAUSE_BREAK = re.compile(
+    r"(?<=[.!?;])\s+(?=\S)|\s+\|\s+|\s+•\s+|\s+[–—]\s+(?=[A-Z])|(?<=[a-z)])\.(?=[A-Z])"
+)
+
+
+def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return the bounds of the clause (sentence, list item, ``|`` field) holding a mention."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if line_end < 0:
+        line_end = len(text)
+    line = text[line_start:line_end]
+    lo, hi = line_start, line_end
+    for m in _CLAUSE_BREAK.finditer(line):
+        if line_start + m.end() <= start:
+            lo = line_start + m.end()
+        elif line_start + m.start() >= end:
+            hi = line_start + m.start()
+            break
+    return lo, hi
+
+
+_PREF_CUE = re.compile(
+    r"\b(a plus|plus(es)?|bonus\w*|nice[- ]to[- ]have|preferred|preferably|ideally|helpful|"
+    r"would be (great|nice|awesome|good|a plus)|extra (points|credit)|desirable|advantage\w*|"
+    r"appreciated|diferencia\w*|desejáve\w*|good to have|great to have|great if|even better|"
+    r"brownie points|interest in|interested in|willing to learn|eager to learn|curious about|"
+    r"not required|not a requirement|not necessary|optional|would love|we'd love|love it if|"
+    r"happy to teach|can learn|are a plus|is a plus|welcome|if you have|any of)\b"
+)
+_NEG_CUE = re.compile(
+    r"\b(no|not|don'?t|do not|doesn'?t|without|never)\b[^.;]{0,40}\b(experience|knowledge|"
+    r"required|needed|necessary|need|expect\w*|prior)\b|\bnot (required|needed|necessary)\b"
+)
+_REQ_CUE = re.compile(
+    r"\b(experience|experienced|expertise|expert|proficien\w*|familiar\w*|knowledge|knows?|"
+    r"understanding|skilled|skills?|competen\w*|comfortable|fluent|fluency|versed|background|"
+    r"hands-on|worked with|track record|years?|yrs|must|required|requires?|requirements?|"
+    r"qualifications?|you have|you've|you’ve|should have|should know|mastery|strong|solid|deep|"
+    r"at least|looking for|seeking|we need|need someone|ideal candidate|candidates? (with|who)|"
+    r"you are|you're|you’re|proven|exposure|ability|able to|capable|grasp|command of|"
+    r"conhecimento\w*|experiência|domínio|vivência|sólid\w+|proficiência|exigido|"
+    r"obrigatório|experiencia|conocimiento\w*|manej\w+|dominar|saber)\b"
+)
+_DUTY_CUE = re.compile(
+    r"\b(you will|you'll|you’ll|you'd|you’d|you would|you will be|will be (responsible|building|"
+    r"working|owning|helping|leading)|responsible for|responsibilit\w*|your (job|role|work|day|"
+    r"mission|focus)|in this role|day[- ]to[- ]day|(help|helping) (us )?(to )?\w+|"
+    r"you (build|design|maintain|manage|own|operate|deploy|migrate|implement|develop|work|run|"
+    r"scale|automate|lead|improve|create|write|architect)\w*|"
+    r"atuar\w*|(você|voce) (vai|irá|ira|será)|será responsável|irá|vai (atuar|trabalhar))\b"
+)
+_STACK_CUE = re.compile(
+    r"\b(we use|we're using|we are using|we’re using|we run|we're running|we’re running|"
+    r"running on|runs on|run on|built on|built with|built using|our (tech|technology|stack|"
+    r"infrastructure|platform|tools|systems?|backend|services|apps?|infra)|stack|tech|"
+    r"technologies|we deploy|deployed (on|to|in)|we host|hosted (on|in|at)|we're on|we are on|"
+    r"we leverage|we rely|powered by|we love|we like|we work with|we've|we have|we're|"
+    r"we are|we|usamos|utilizamos|nossa stack)\b"
+)
+_REQ_AFTER = re.compile(
+    r"^[\s\-/,&+()\w.]{0,40}?\b(experience|experienced|knowledge|skills?|expertise|proficiency|"
+    r"required|is a must|a must|background|proficient|certifi\w+|expert)\b"
+)
+_ROLE_NOUN = (
+    r"(engineers?|developers?|devs?|sres?|devops|architects?|programmers?|administrators?|"
+    r"admins?|scientists?|specialists?|hackers?|leads?|ninjas?|gurus?|analysts?|"
+    r"desenvolvedor\w*|engenheir\w*|consultants?|experts?|smes?|wizards?)"
+)
+_ROLE_HEAD = re.compile(
+    r"\b" + _ROLE_NOUN + r"\b\s*(\([^)]{0,30}\)\s*)?(:|\(|\[|\s-\s|\s–\s|\s—\s|,)"
+)
+_ROLE_AFTER = re.compile(r"^[\s/&\-]*(\w+[\s/&\-]+){0,2}" + _ROLE_NOUN + r"\b")
+_LIST_GAP_BAD = re.compile(
+    r"\b(we|our|you|your|is|are|will|was|who|that|which|to|for|of|in|at|on|build\w*|"
+    r"work\w*|using|use|stack|tech)\b|[.!?]"
+)
+_IMPERATIVE = re.compile(
+    r"^[\s\-*•·▪◦●>]*(build|design|maintain|manage|own|operate|deploy|migrate|implement|"
+    r"develop|set up|automate|improve|architect|scale|run|support|administer|configure|"
+    r"monitor|write|create|lead|drive|evolve|establish|define|help|work on|contribute|"
+    r"collaborate|optimi[sz]e|ensure|troubleshoot|debug|integrate|participate|"
+    r"desenvolver|manter|implementar|criar|atuar|gerenciar|configurar|construir|participar|"
+    r"realizar|garantir|apoiar|monitorar|automatizar|projetar|evoluir|administrar)\b"
+)
+
+
+def _nearest(cues: list[tuple[int, str]]) -> str | None:
+    return max(cues)[1] if cues else None
+
+
+def _last_end(rx: re.Pattern[str], text: str) -> int:
+    end = -1
+    for m in rx.finditer(text):
+        end = m.end()
+    return end
+
+
+def _role_headed(before: str) -> bool:
+    """Whether the clause text before a mention is ``<role noun> (: | ( | [ | -) <skill list>``."""
+    heads = list(_ROLE_HEAD.finditer(before))
+    if not heads:
+        return False
+    gap = before[heads[-1].end() :]
+    return len(gap) <= 120 and not _LIST_GAP_BAD.search(gap.lower())
+
+
+def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
+    """Return the level of the skill mention at ``text[start:end]`` (see the module docstring).
+
+    Args:
+        text: the whole posting text (plain text, one paragraph or list item per line).
+        start: offset of the mention's first character.
+        end: offset just past the mention.
+        sections: the posting's headings (:meth:`Sections.of`).
+    """
+    lo, hi = clause_bounds(text, start, end)
+    clause = text[lo:hi].lower()
+    before = clause[: start - lo]
+    after = clause[end - lo :]
+    section = sections.level_at(start)
+    if _PREF_CUE.search(clause) or section == "preferred":
+        return "preferred"
+    if _NEG_CUE.search(clause):
+        return "stack"
+    cues = [
+        (_last_end(_REQ_CUE, before), "required"),
+        (_last_end(_DUTY_CUE, before), "duty"),
+        (_last_end(_STACK_CUE, before), "stack"),
+    ]
+    cue = _nearest([c for c in cues if c[0] >= 0])
+    if cue is not None:
+        return cue
+    if _REQ_AFTER.match(after):
+        return "required"
+    if _role_headed(text[lo:start]):
+        return "required"
+    if _ROLE_AFTER.match(after):
+        return "duty"
+    if _IMPERATIVE.match(clause) and section not in ("stack", "about"):
+        return "duty"
+    if section in ("required", "duty", "stack"):
+        return section
+    return "stack"

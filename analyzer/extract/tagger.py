@@ -1,0 +1,270 @@
+"""The skill tagger: finds skill mentions, gives each family a requirement level, and classifies roles.
+
+Design (measured in ``benchmarks/bench_tagger.py``): running spaCy over every full posting is the
+slow, obvious design. Here one compiled regular expression (a trie of every alias, lowercased)
+scans each posting first; only the clauses around its hits are tokenized by spaCy (``nlp.pipe`` of
+a blank English pipeline, batched across postings), where two ``PhraseMatcher``s (``LOWER`` for
+ordinary aliases, ``ORTH`` for cased ones such as "Chef" or "CI") find the token-aligned mentions.
+The longest match wins, so look-alike phrases in the taxonomy's ``ignore`` sense ("Marketing
+Cloud") hide the shorter alias inside them. Ambiguous aliases must pass their context/reject
+rules, then :func:`analyzer.extract.levels.mention_level` gives each mention its level, and each
+family takes the strongest level of its mentions.
+
+The tagger's :attr:`Tagger.version` names every component, so stored tags never silently mix
+two versions: ``keywords.v1+levels.v1+roles.v1+taxonomy.1``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import spacy
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Span
+from spacy.util import compile_infix_regex, filter_spans
+
+from analyzer.extract.levels import LEVELS_VERSION, Sections, mention_level, strongest
+from analyzer.extract.normalize import detect_language
+from analyzer.extract.roles import ROLES_VERSION, classify_roles
+from analyzer.extract.taxonomy import Alias, Taxonomy, load_taxonomy
+from analyzer.models import FAMILIES
+
+__all__ = ["KEYWORDS_VERSION", "Mention", "TagResult", "Tagger", "keyword_regex"]
+
+#: Bumped whenever the mention finder changes (not the taxonomy data: that has its own version).
+KEYWORDS_VERSION = "keywords.v1"
+
+#: Characters of context kept on each side of a hit when its line is very long.
+_WINDOW = 300
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One skill mention: which skill, its family, its level, and where it is in the text."""
+
+    skill: str
+    family: str
+    level: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The mention as a JSON-ready dict (the ``skills`` items of ``tag-file`` output)."""
+        return {
+            "skill": self.skill,
+            "family": self.family,
+            "level": self.level,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass
+class TagResult:
+    """What the tagger decided for one posting.
+
+    Attributes:
+        skills: every skill mention kept, in text order (one per family it counts for).
+        levels: the level of each family of :data:`analyzer.models.FAMILIES` (``absent`` if none).
+        is_job_posting: whether the text advertises an open position (role classifier).
+        roles: the role kinds advertised (role classifier).
+        language: ``en``, ``pt``, ``es``, ``vi`` or ``other``.
+    """
+
+    skills: list[Mention] = field(default_factory=list)
+    levels: dict[str, str] = field(default_factory=dict)
+    is_job_posting: bool = False
+    roles: list[str] = field(default_factory=list)
+    language: str = "other"
+
+    def __repr__(self) -> str:
+        found = {f: lv for f, lv in self.levels.items() if lv != "absent"}
+        return (
+            f"TagResult(levels={found}, skills={len(self.skills)}, "
+            f"is_job_posting={self.is_job_posting}, roles={self.roles}, language={self.language!r})"
+        )
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """An efficient regex alternation of ``words``: a character trie, so matching never backtracks
+    over hundreds of alternatives at every position."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+def keyword_regex(taxonomy: Taxonomy) -> re.Pattern[str]:
+    """One compiled regex matching every alias of the taxonomy in lowercased text, as whole words.
+
+    This is the tagger's prefilter, and on its own the "bare keyword scan" of the benchmark.
+    """
+    words = {a.text.lower() for a in taxonomy.aliases}
+    return re.compile(r"(?<![a-z0-9])" + _trie_pattern(words) + r"(?![a-z0-9])")
+
+
+def _make_nlp() -> spacy.language.Language:
+    """A blank English pipeline whose tokenizer also splits on ``, / ( ) | ; : + &`` between any
+    characters, so "EC2,S3" or "AWS/GCP" yield separate tokens."""
+    nlp = spacy.blank("en")
+    infixes = [*nlp.Defaults.infixes, r"[,/()|;:+&\[\]]"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    return nlp
+
+
+class Tagger:
+    """Finds DevOps skills in posting texts, with a requirement level per family, and roles.
+
+    Example:
+        >>> tagger = Tagger()
+        >>> tagger.tag("Requirements:\\n- 3+ years of experience with AWS").levels["cloud"]
+        'required'
+    """
+
+    def __init__(self, taxonomy: Taxonomy | None = None) -> None:
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.version = (
+            f"{KEYWORDS_VERSION}+{LEVELS_VERSION}+{ROLES_VERSION}+taxonomy.{self.taxonomy.version}"
+        )
+        self.nlp = _make_nlp()
+        self._prefilter = keyword_regex(self.taxonomy)
+        self._lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self._orth = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self._alias_of: dict[int, Alias] = {}
+        for alias in self.taxonomy.aliases:
+            key = ("cased:" if alias.cased else "lower:") + alias.text
+            self._alias_of[self.nlp.vocab.strings.add(key)] = alias
+            matcher = self._orth if alias.cased else self._lower
+            matcher.add(key, [self.nlp.make_doc(alias.text)])
+
+    def __repr__(self) -> str:
+        return f"Tagger(version={self.version!r})"
+
+    def tag(self, text: str, title: str | None = None) -> TagResult:
+        """Tag one posting.
+
+        Args:
+            text: the posting as plain text (see :func:`analyzer.extract.normalize.to_text`);
+                mention offsets refer to this string.
+            title: the job title when the source has one (ATS, GitHub); ``None`` for HN.
+
+        Returns:
+            The :class:`TagResult`.
+        """
+        return next(self.tag_many([(text, title)]))
+
+    def tag_many(
+        self, items: Iterable[str | tuple[str, str | None]], batch_size: int = 256
+    ) -> Iterator[TagResult]:
+        """Tag a stream of postings lazily, ``batch_size`` at a time (memory stays flat).
+
+        Args:
+            items: plain texts, or ``(text, title)`` pairs.
+            batch_size: postings whose candidate clauses go through ``nlp.pipe`` together.
+
+        Yields:
+            One :class:`TagResult` per input, in input order.
+        """
+        iterator = iter(items)
+        while True:
+            batch = list(islice(iterator, batch_size))
+            if not batch:
+                return
+            pairs = [(item, None) if isinstance(item, str) else item for item in batch]
+            yield from self._tag_batch([(t or "", title) for t, title in pairs])
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _windows(self, text: str, low: str) -> list[tuple[int, int]]:
+        """The line spans (clipped around hits) that hold at least one prefilter hit, merged."""
+        spans: list[tuple[int, int]] = []
+        for m in self._prefilter.finditer(low):
+            s, e = m.start(), m.end()
+            if spans and s < spans[-1][1]:
+                continue
+            line_start = low.rfind("\n", 0, s) + 1
+            line_end = low.find("\n", e)
+            line_end = len(low) if line_end < 0 else line_end
+            lo, hi = max(line_start, s - _WINDOW), min(line_end, e + _WINDOW)
+            if spans and lo <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
+            else:
+                spans.append((lo, hi))
+        return spans
+
+    def _tag_batch(self, batch: list[tuple[str, str | None]]) -> list[TagResult]:
+        windows: list[tuple[int, int, int]] = []  # (posting index, start, end)
+        for i, (text, _title) in enumerate(batch):
+            windows.extend((i, s, e) for s, e in self._windows(text, text.lower()))
+        found: list[list[tuple[int, int, Alias]]] = [[] for _ in batch]
+        texts = (batch[i][0][s:e] for i, s, e in windows)
+        for (i, s, _e), doc in zip(windows, self.nlp.tokenizer.pipe(texts), strict=True):
+            matches = [*self._lower(doc), *self._orth(doc)]
+            for span in filter_spans([Span(doc, a, b, label=mid) for mid, a, b in matches]):
+                found[i].append(
+                    (s + span.start_char, s + span.end_char, self._alias_of[span.label])
+                )
+        return [
+            self._result(text, title, hits)
+            for (text, title), hits in zip(batch, found, strict=True)
+        ]
+
+    def _result(
+        self, text: str, title: str | None, hits: list[tuple[int, int, Alias]]
+    ) -> TagResult:
+        roles = classify_roles(text, title)
+        mentions: list[Mention] = []
+        sections: Sections | None = None
+        for start, end, alias in sorted(hits, key=lambda h: h[0]):
+            if alias.ambiguous and not _passes(text, start, end, alias):
+                continue
+            if sections is None:
+                sections = Sections.of(text)
+            level = mention_level(text, start, end, sections)
+            for family in alias.skill.families:
+                mentions.append(Mention(alias.skill.name, family, level, start, end))
+        by_family: dict[str, list[str]] = {}
+        for mention in mentions:
+            by_family.setdefault(mention.family, []).append(mention.level)
+        levels = {family: strongest(by_family.get(family, [])) for family in FAMILIES}
+        return TagResult(
+            skills=mentions,
+            levels=levels,
+            is_job_posting=roles.is_job_posting,
+            roles=list(roles.roles),
+            language=detect_language(text) if text else "other",
+        )
+
+
+def _line(text: str, start: int, end: int) -> str:
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    return text[lo : (len(text) if hi < 0 else hi)]
+
+
+def _passes(text: str, start: int, end: int, alias: Alias) -> bool:
+    """Whether an ambiguous alias has its technical sense here (context found, no reject)."""
+    line = _line(text, start, end).lower()
+    if alias.reject is not None and alias.reject.search(line):
+        return False
+    if alias.context is None:
+        return True
+    # The alias itself must not be its own context ("cloud" does not confirm "cloud").
+    masked = line.replace(text[start:end].lower(), " ", 1)
+    return alias.context.search(masked) is not None
