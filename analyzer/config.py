@@ -38,7 +38,7 @@ class Setting:
         """Convert a raw value (TOML value or environment string) to this setting's type."""
         try:
             if self.type is list:
-                if isinstance(value, str):
+                if isinstance(value, str) and origin.startswith("env:"):
                     return [item.strip() for item in value.split(",") if item.strip()]
                 if isinstance(value, list) and all(isinstance(v, str) for v in value):
                     return list(value)
