@@ -35,6 +35,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from analyzer.analyze import smooth
+
 __all__ = [
     "DEFINITION_LABELS",
     "DENOMINATOR_LABELS",
@@ -47,7 +49,6 @@ __all__ = [
     "flag_set",
     "period_start",
     "rising_falling",
-    "rolling_pooled_share",
     "save_figure",
     "share_trend",
     "skill_heatmap",
@@ -108,6 +109,19 @@ SOURCE_LABELS: dict[str, str] = {
 }
 
 _NO_MATH = {"text.parse_math": False}
+_SHARE_COLUMNS = (
+    "period",
+    "family",
+    "skill",
+    "definition",
+    "denominator",
+    "n",
+    "k",
+    "share",
+    "ci_low",
+    "ci_high",
+    "flags",
+)
 _GREY = "#8C8C8C"
 _LIGHT_GREY = "#D9D9D9"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -182,33 +196,16 @@ def _monthly_axis(rows: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.date_range(rows["_x"].min(), rows["_x"].max(), freq="MS")
 
 
-def rolling_pooled_share(
-    periods: Sequence[str], n: Sequence[float], k: Sequence[float], window: int = 3
+def _smoothed_line(
+    fam: pd.DataFrame, months: pd.DatetimeIndex, window: int, min_n: int | None
 ) -> pd.Series:
-    """Pool ``k`` and ``n`` over a trailing window of calendar months: ``sum(k) / sum(n)``.
-
-    Months absent from ``periods`` (or with ``n == 0``) contribute nothing, so the value after
-    a gap uses only the months that have data. Pooling (rather than averaging monthly shares) weighs
-    each posting equally.
-
-    Args:
-        periods: ``YYYY-MM`` periods.
-        n: denominators, one per period.
-        k: numerators, one per period.
-        window: months in the window, the current one included.
-
-    Returns:
-        The pooled share per period, indexed by the period strings.
-    """
-    frame = pd.DataFrame({"x": [period_start(p) for p in periods], "n": n, "k": k}, index=periods)
-    frame = frame.sort_values("x")
-    out = {}
-    for period, row in frame.iterrows():
-        start = row["x"] - pd.DateOffset(months=window - 1)
-        inside = frame[(frame["x"] >= start) & (frame["x"] <= row["x"])]
-        total = float(inside["n"].sum())
-        out[period] = float(inside["k"].sum()) / total if total > 0 else np.nan
-    return pd.Series(out, dtype=float).reindex(list(periods))
+    """The pooled rolling share (per cent) of one family on the monthly axis, from
+    :func:`analyzer.analyze.smooth`; windows whose pooled n is too small are gaps."""
+    table = fam.reset_index(drop=True)[list(_SHARE_COLUMNS)]
+    rolled = smooth(table, window, min_n=min_n if min_n is not None else 1)
+    rolled = rolled[~rolled["flags"].map(lambda f: "small_n" in flag_set(f))]
+    values = pd.Series(rolled["share"].to_numpy(), index=rolled["period"].map(period_start))
+    return values.reindex(months) * 100
 
 
 def _footnote(fig: Figure, lines: Sequence[str]) -> None:
@@ -278,8 +275,9 @@ def share_trend(
                 linewidth=0,
                 interpolate=False,
             )
-            full = shown[~shown["_partial"].fillna(False).astype(bool)]
-            part = shown[shown["_partial"].fillna(False).astype(bool)]
+            dots = shown.dropna(subset=["share"])
+            full = dots[~dots["_partial"].astype(bool)]
+            part = dots[dots["_partial"].astype(bool)]
             ax.scatter(full.index, full["share"] * 100, s=10, color=color, alpha=0.75, linewidths=0)
             ax.scatter(
                 part.index,
@@ -289,14 +287,7 @@ def share_trend(
                 edgecolors=color,
                 linewidths=0.9,
             )
-            plotted = fam[~fam["_small"]]
-            smooth = rolling_pooled_share(
-                list(plotted["period"]),
-                plotted["n"].to_numpy(),
-                plotted["k"].to_numpy(),
-                window=window,
-            )
-            line = pd.Series(smooth.to_numpy(), index=plotted.index).reindex(months) * 100
+            line = _smoothed_line(fam, months, window, min_n)
             ax.plot(
                 months,
                 line,
@@ -420,6 +411,7 @@ def family_small_multiples(
     source: str = "hn",
     reference: float | None = 0.75,
     window: int = 3,
+    min_n: int | None = None,
     ncols: int = 3,
 ) -> Figure:
     """One small panel per family on a shared y-axis: monthly interval band and rolling share.
@@ -432,6 +424,7 @@ def family_small_multiples(
         source: the population the table describes.
         reference: the reference share drawn dashed, or ``None``.
         window: months pooled by the smoothed line.
+        min_n: windows whose pooled n is below this are not drawn.
         ncols: panels per row.
     """
     rows = _select(shares, definition=definition, denominator=denominator, families=families)
@@ -444,9 +437,9 @@ def family_small_multiples(
         fig = Figure(figsize=(3.8 * ncols, 2.7 * nrows + 0.9), layout="constrained")
         axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
         for ax, family in zip(axes, families, strict=False):
-            fam = rows[(rows["family"] == family) & ~rows["_small"]].set_index("_x")
+            fam = rows[rows["family"] == family].set_index("_x")
             color = FAMILY_COLORS.get(family, _GREY)
-            shown = fam.reindex(months)
+            shown = fam[~fam["_small"]].reindex(months)
             ax.fill_between(
                 months,
                 shown["ci_low"] * 100,
@@ -457,10 +450,7 @@ def family_small_multiples(
                 linewidth=0,
             )
             if not fam.empty:
-                smooth = rolling_pooled_share(
-                    list(fam["period"]), fam["n"].to_numpy(), fam["k"].to_numpy(), window=window
-                )
-                line = pd.Series(smooth.to_numpy(), index=fam.index).reindex(months) * 100
+                line = _smoothed_line(fam, months, window, min_n)
                 ax.plot(months, line, color=color, linewidth=1.8)
             if reference is not None:
                 ax.axhline(reference * 100, color="black", linestyle="--", linewidth=0.8)
@@ -604,39 +594,44 @@ def skill_heatmap(
 def cooccurrence_heatmap(
     cooccurrence: pd.DataFrame,
     *,
-    source: str = "hn",
-    denominator: str = "backend",
+    periods: Sequence[str] | None = None,
     definition: str = "requires",
-    period_label: str = "",
+    denominator: str = "backend",
+    source: str = "hn",
 ) -> Figure:
-    """How often postings that require one family also require another.
+    """How often postings that require one family also require another (row -> column).
+
+    Built from :func:`analyzer.analyze.cooccurrence` (long form: ``period, family_a, family_b,
+    definition, denominator, n, k, ...``; ``k`` counts postings having both families, the diagonal
+    a family alone). Counts are summed over ``periods``, and each cell is the conditional share
+    ``k(a, b) / k(a, a)``: of the postings requiring the row's family, the share also requiring the
+    column's.
 
     Args:
-        cooccurrence: tidy rows ``family_a, family_b, n, k, share``: among the ``n`` postings
-            requiring ``family_a``, ``k`` also require ``family_b`` (``share = k / n``). The
-            diagonal may be absent.
-        source: the population.
-        denominator: the role population the postings come from.
+        cooccurrence: the long co-occurrence table.
+        periods: the periods to pool (default: all in the table).
         definition: the level definition used for both families.
-        period_label: the period pooled, e.g. ``2023-01 to 2026-10``.
+        denominator: the role population the postings come from.
+        source: the population.
     """
-    families = [
-        f
-        for f in FAMILY_LABELS
-        if f in set(cooccurrence["family_a"]) | set(cooccurrence["family_b"])
+    rows = cooccurrence[
+        (cooccurrence["definition"] == definition) & (cooccurrence["denominator"] == denominator)
     ]
-    families += sorted(
-        (set(cooccurrence["family_a"]) | set(cooccurrence["family_b"])) - set(families)
-    )
-    grid = (
-        cooccurrence.pivot_table(
-            index="family_a", columns="family_b", values="share", aggfunc="first"
-        ).reindex(index=families, columns=families)
-        * 100
-    )
-    n_of = cooccurrence.groupby("family_a")["n"].max().reindex(families)
+    if periods is not None:
+        rows = rows[rows["period"].isin(list(periods))]
+    pooled = rows.groupby(["family_a", "family_b"])["k"].sum()
+    present = set(rows["family_a"]) | set(rows["family_b"])
+    families = [f for f in FAMILY_LABELS if f in present] + sorted(present - set(FAMILY_LABELS))
+    joint = pooled.unstack().reindex(index=families, columns=families).astype(float)
+    alone = pd.Series(np.diag(joint.to_numpy()) if families else [], index=families, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grid = joint.div(alone.where(alone > 0), axis=0) * 100
+    for family in families:
+        grid.loc[family, family] = np.nan
+    used = sorted(rows["period"].unique(), key=period_start) if not rows.empty else []
+    period_text = f"{used[0]} to {used[-1]}" if used else "no data"
     with mpl.rc_context(_NO_MATH):
-        fig = Figure(figsize=(7.5, 6.2), layout="constrained")
+        fig = Figure(figsize=(7.5, 6.4), layout="constrained")
         ax = fig.add_subplot()
         ax.set_facecolor(_LIGHT_GREY)
         image = ax.imshow(
@@ -646,13 +641,11 @@ def cooccurrence_heatmap(
         ax.set_xticks(range(len(families)), labels, rotation=30, ha="right", fontsize=8)
         ax.set_yticks(
             range(len(families)),
-            [
-                f"{lab} (n={int(n) if pd.notna(n) else 0:,})"
-                for lab, n in zip(labels, n_of, strict=True)
-            ],
+            [f"{lab} (n={int(n):,})" for lab, n in zip(labels, alone.fillna(0), strict=True)],
             fontsize=8,
         )
-        for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+        values = grid.to_numpy(dtype=float)
+        for (i, j), value in np.ndenumerate(values):
             if not np.isnan(value):
                 ax.text(
                     j,
@@ -676,11 +669,10 @@ def cooccurrence_heatmap(
         _footnote(
             fig,
             [
-                f"Source: {_label(source, SOURCE_LABELS)}"
-                f"{', ' + period_label if period_label else ''}. "
+                f"Source: {_label(source, SOURCE_LABELS)}, {period_text} pooled. "
                 f"Definition: {_label(definition, DEFINITION_LABELS)}.",
-                "Read a row: of the n postings requiring the row's family, the share also "
-                "requiring each column's family.",
+                "Read a row: of the n postings requiring the row's family, the share that also "
+                "require each column's family.",
             ],
         )
     return fig
@@ -690,48 +682,67 @@ def rising_falling(
     trends: pd.DataFrame,
     *,
     top: int = 8,
-    source: str = "hn",
-    denominator: str = "backend",
     definition: str = "requires",
-    unit: str = "change in share (percentage points)",
-    period_label: str = "",
+    denominator: str = "backend",
+    source: str = "hn",
+    min_k: int = 20,
 ) -> Figure:
-    """The skills rising and falling most, each with its 95% interval (a forest plot).
+    """The skills rising and falling fastest, each with its 95% interval (a forest plot).
+
+    Built from :func:`analyzer.analyze.skill_trends`: the logistic slope per skill becomes the
+    odds ratio per year, ``exp(slope)``, drawn on a log axis (1 = no change). Only skills with a
+    fitted trend and at least ``min_k`` postings counted are ranked.
 
     Args:
-        trends: one row per skill: ``skill``, ``estimate``, ``ci_low``, ``ci_high`` (in ``unit``;
-            0 means no change), optionally ``family``.
+        trends: the trend table (``family, skill, definition, denominator, first_period,
+            last_period, k, slope, ci_low, ci_high, direction``).
         top: how many rising and how many falling skills to show.
-        source: the population.
-        denominator: the role population.
         definition: the level definition.
-        unit: what ``estimate`` measures, used as the x-axis label.
-        period_label: the periods compared, e.g. ``2012-2017 vs 2023-2026``.
+        denominator: the role population.
+        source: the population.
+        min_k: skills counted in fewer postings are left out (their trend is noise).
     """
-    ranked = trends.dropna(subset=["estimate"]).sort_values("estimate")
-    rising = ranked[ranked["estimate"] > 0].tail(top)
-    falling = ranked[ranked["estimate"] < 0].head(top)
+    rows = trends[
+        (trends["definition"] == definition)
+        & (trends["denominator"] == denominator)
+        & (trends["skill"] != "*")
+        & (trends["direction"] != "insufficient")
+        & (trends["k"] >= min_k)
+    ].dropna(subset=["slope", "ci_low", "ci_high"])
+    ranked = rows.sort_values("slope")
+    rising = ranked[ranked["slope"] > 0].tail(top)
+    falling = ranked[ranked["slope"] < 0].head(top)
     shown = pd.concat([falling, rising])
+    span = (
+        f"{rows['first_period'].min()} to {rows['last_period'].max()}"
+        if not rows.empty
+        else "no data"
+    )
     with mpl.rc_context(_NO_MATH):
-        fig = Figure(figsize=(8.5, max(3.0, 0.34 * len(shown) + 2.0)), layout="constrained")
+        fig = Figure(figsize=(8.5, max(3.2, 0.34 * len(shown) + 2.2)), layout="constrained")
         ax = fig.add_subplot()
-        y = np.arange(len(shown))
-        colors = [
-            OKABE_ITO["blue"] if e > 0 else OKABE_ITO["vermillion"] for e in shown["estimate"]
-        ]
-        low = (shown["estimate"] - shown["ci_low"]).clip(lower=0).to_numpy()
-        high = (shown["ci_high"] - shown["estimate"]).clip(lower=0).to_numpy()
-        for yi, est, lo, hi, color in zip(y, shown["estimate"], low, high, colors, strict=True):
-            ax.errorbar(est, yi, xerr=[[lo], [hi]], fmt="o", color=color, capsize=3, markersize=5)
-        ax.axvline(0, color="black", linewidth=0.8)
-        names = [
-            f"{row.skill} ({_label(str(row.family), FAMILY_LABELS)})"
-            if "family" in shown
-            else str(row.skill)
-            for row in shown.itertuples()
-        ]
-        ax.set_yticks(y, names, fontsize=8)
-        ax.set_xlabel(unit)
+        for y, row in enumerate(shown.itertuples()):
+            color = OKABE_ITO["blue"] if row.slope > 0 else OKABE_ITO["vermillion"]
+            estimate = float(np.exp(row.slope))
+            low, high = float(np.exp(row.ci_low)), float(np.exp(row.ci_high))
+            ax.errorbar(
+                estimate,
+                y,
+                xerr=[[estimate - low], [high - estimate]],
+                fmt="o",
+                color=color,
+                capsize=3,
+                markersize=5,
+            )
+        ax.axvline(1, color="black", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"×{v:g}"))
+        ax.set_yticks(
+            range(len(shown)),
+            [f"{r.skill} ({_label(str(r.family), FAMILY_LABELS)})" for r in shown.itertuples()],
+            fontsize=8,
+        )
+        ax.set_xlabel("change in the odds that a posting requires the skill, per year (log scale)")
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(
             handles=[
@@ -743,8 +754,7 @@ def rising_falling(
             frameon=False,
         )
         ax.set_title(
-            f"Skills rising and falling in {_label(denominator, DENOMINATOR_LABELS)}"
-            + (f" ({period_label})" if period_label else ""),
+            f"Skills rising and falling fastest in {_label(denominator, DENOMINATOR_LABELS)}",
             loc="left",
             fontsize=11,
             fontweight="bold",
@@ -752,10 +762,12 @@ def rising_falling(
         _footnote(
             fig,
             [
-                f"Source: {_label(source, SOURCE_LABELS)}. Definition: "
+                f"Source: {_label(source, SOURCE_LABELS)}, {span}, monthly counts. Definition: "
                 f"{_label(definition, DEFINITION_LABELS)}.",
-                "Dots: estimate; whiskers: 95% interval. A whisker crossing 0 means no clear "
-                "change.",
+                "Logistic regression of the share on time; dots: odds ratio per year, whiskers: "
+                "95% interval (widened when months vary more than chance). A whisker crossing ×1 "
+                "means "
+                f"no clear change. Skills counted in fewer than {min_k} postings are left out.",
             ],
         )
     return fig
