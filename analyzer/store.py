@@ -207,11 +207,11 @@ class _Files:
             if not base.exists():
                 return []
             return [str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file()]
-        base = self._abs(table)
-        if not self.fs.exists(base):
+        remote_base = self._abs(table)
+        if not self.fs.exists(remote_base):
             return []
         prefix = self.root_str + "/"
-        return [p.removeprefix(prefix).lstrip("/") for p in self.fs.find(base)]
+        return [p.removeprefix(prefix).lstrip("/") for p in self.fs.find(remote_base)]
 
     def makedirs(self) -> None:
         try:
