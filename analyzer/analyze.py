@@ -170,7 +170,7 @@ _POSTING_COLUMNS = ("posting_id", "source", "period", "company", "is_job_posting
 # ---------------------------------------------------------------------------------------------
 
 
-def wilson_interval(k: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(k: Any, n: Any, z: float = Z95) -> tuple[Any, Any]:
     """Wilson score interval for a binomial proportion, vectorized.
 
     Args:
@@ -179,7 +179,7 @@ def wilson_interval(k: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.ndar
         z: the normal quantile (default 95% two-sided).
 
     Returns:
-        ``(low, high)`` arrays. ``n == 0`` gives ``(0, 1)``: nothing is known. ``k == 0`` gives a
+        ``(low, high)``: floats for scalar input, else arrays. ``n == 0`` gives ``(0, 1)``: nothing is known. ``k == 0`` gives a
         lower bound of exactly 0 and ``k == n`` an upper bound of exactly 1.
 
     Raises:
@@ -200,6 +200,8 @@ def wilson_interval(k: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.ndar
     empty = n_arr == 0
     low = np.where(empty, 0.0, low)
     high = np.where(empty, 1.0, high)
+    if low.ndim == 0:
+        return float(low), float(high)
     return low, high
 
 
