@@ -107,3 +107,49 @@ def show_config(ctx: Context) -> None:
     """Print the effective settings and where each came from (secrets masked)."""
     for key, value in ctx.config.public().items():
         click.echo(f"{key} = {json.dumps(value)}    # {ctx.config.origin(key)}")
+
+
+@main.command("tag")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Only postings of this source (repeatable; default all).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Postings per commit.")
+@click.option("--retag", is_flag=True, help="Tag again postings the current version already tagged.")
+@pass_context
+def tag_command(ctx: Context, sources: tuple[str, ...], batch_size: int, retag: bool) -> None:
+    """Tag postings not yet tagged by the current tagger version (skills, levels, roles)."""
+
+    def progress(summary: dict[str, Any]) -> None:
+        if not ctx.quiet:
+            click.echo(f"tagged {summary['tagged']:,} postings ({summary['skipped']:,} already "
+                       f"tagged, {summary['seconds']}s)", err=True)  # fmt: skip
+
+    summary = pipeline.tag(ctx.config, batch_size=batch_size, sources=list(sources) or None,
+                           retag=retag, progress=progress)  # fmt: skip
+    click.echo(pipeline.format_tag_summary(summary))
+
+
+@main.command("tag-file")
+@click.argument("in_path", metavar="IN.jsonl", type=click.Path(dir_okay=False))
+@click.argument("out_path", metavar="OUT.jsonl", type=click.Path(dir_okay=False))
+def tag_file_command(in_path: str, out_path: str) -> None:
+    """Tag a JSON-lines file ({"id", "text", "title"?} per line) into label records."""
+    counts = pipeline.tag_file(in_path, out_path)
+    click.echo(f"{counts['lines']} lines: {counts['tagged']} tagged, {counts['errors']} errors "
+               f"-> {out_path}")  # fmt: skip
+
+
+@main.command("evaluate")
+@click.argument("labels", metavar="LABELS.jsonl", type=click.Path(dir_okay=False))
+@click.option("--hn-dir", metavar="DIR", default=None,
+              help="HN corpus (items/*.json.gz) to join texts from [default ../shared/data/hn "
+                   "when it exists, else the store].")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@pass_context
+def evaluate_command(ctx: Context, labels: str, hn_dir: str | None, as_json: bool) -> None:
+    """Score the tagger against gold labels: per-family P/R/F1, level confusion, roles."""
+    report = pipeline.evaluate(labels, config=ctx.config, hn_dir=pipeline.default_hn_dir(hn_dir))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        click.echo(pipeline.format_evaluation(report))

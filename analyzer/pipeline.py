@@ -6,12 +6,34 @@ takes the effective :class:`~analyzer.config.Config` and returns a summary the C
 
 from __future__ import annotations
 
+import gzip
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from analyzer.config import Config
+from analyzer.errors import InputError
+from analyzer.extract.evaluate import EvalReport, evaluate_labels, format_report
+from analyzer.extract.normalize import to_text
+from analyzer.extract.tagger import Tagger
+from analyzer.models import FAMILIES
 from analyzer.store import open_store
 
-__all__ = ["format_status", "status"]
+__all__ = [
+    "default_hn_dir",
+    "evaluate",
+    "format_evaluation",
+    "format_status",
+    "format_tag_summary",
+    "hn_texts",
+    "status",
+    "tag",
+    "tag_file",
+]
 
 
 def status(config: Config) -> dict[str, Any]:
@@ -44,4 +66,242 @@ def format_status(report: dict[str, Any]) -> str:
             lines.append(f"tagged by {version}: {count:,} postings")
     else:
         lines.append("not tagged yet (run `analyzer tag`)")
+    return "\n".join(lines)
+
+
+# --- tagging and evaluation (issue 4) -------------------------------------------------------------
+
+_TAG_COLUMNS = ["posting_id", "source", "period", "title", "text", "text_html"]
+
+
+def _posting_text(row: Any) -> str:
+    text = row.text if isinstance(row.text, str) and row.text else None
+    return text or to_text(row.text_html if isinstance(row.text_html, str) else "")
+
+
+def tag(
+    config: Config,
+    *,
+    batch_size: int = 5000,
+    sources: list[str] | None = None,
+    retag: bool = False,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Tag every posting of the store not yet tagged by the current tagger version.
+
+    Postings are streamed from the store, anti-joined with the annotations of the current
+    version (a new tagger or taxonomy version therefore re-tags everything), tagged, and written
+    with one ``write_tags`` commit per batch, so an interrupted run resumes where it stopped.
+
+    Args:
+        config: the effective settings (``store``).
+        batch_size: postings per commit.
+        sources: only these sources (``None``: all).
+        retag: tag again postings the current version already tagged.
+        progress: called after each commit with the running summary.
+
+    Returns:
+        ``{"version", "seen", "tagged", "skipped", "batches", "mentions", "seconds", "levels"}``
+        where ``levels`` counts postings per family whose level is not absent.
+    """
+    tagger = Tagger()
+    store = open_store(config["store"])
+    done: set[str] = set()
+    if not retag:
+        known = store.read_annotations(sources=sources, columns=["posting_id", "tagger_version"])
+        done = set(known.loc[known["tagger_version"] == tagger.version, "posting_id"])
+    summary: dict[str, Any] = {"version": tagger.version, "seen": 0, "tagged": 0, "skipped": 0,
+                               "batches": 0, "mentions": 0, "seconds": 0.0,
+                               "levels": dict.fromkeys(FAMILIES, 0)}  # fmt: skip
+    started = time.monotonic()
+    with store.writer(command="tag") as writer:
+        for frame in store.iter_postings(sources=sources, columns=_TAG_COLUMNS,
+                                         batch_size=batch_size):  # fmt: skip
+            summary["seen"] += len(frame)
+            todo = frame[~frame["posting_id"].isin(done)]
+            summary["skipped"] += len(frame) - len(todo)
+            if todo.empty:
+                continue
+            rows = list(todo.itertuples(index=False))
+            items = [(_posting_text(r), r.title if isinstance(r.title, str) else None) for r in rows]
+            annotations, tags = [], []
+            for row, result in zip(rows, tagger.tag_many(items), strict=True):
+                annotations.append({"posting_id": row.posting_id, "source": row.source,
+                                    "period": row.period, "is_job_posting": result.is_job_posting,
+                                    "roles": result.roles, "language": result.language,
+                                    "tagger_version": tagger.version})  # fmt: skip
+                for m in result.skills:
+                    tags.append({"posting_id": row.posting_id, "family": m.family,
+                                 "skill": m.skill, "level": m.level, "start": m.start,
+                                 "end": m.end, "tagger_version": tagger.version})  # fmt: skip
+                for family, level in result.levels.items():
+                    summary["levels"][family] += level != "absent"
+            tag_columns = ["posting_id", "family", "skill", "level", "start", "end",
+                           "tagger_version"]  # fmt: skip
+            writer.write_tags(pd.DataFrame(annotations), pd.DataFrame(tags, columns=tag_columns))
+            summary["tagged"] += len(annotations)
+            summary["mentions"] += len(tags)
+            summary["batches"] += 1
+            summary["seconds"] = round(time.monotonic() - started, 1)
+            if progress is not None:
+                progress(dict(summary))
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    return summary
+
+
+def tag_file(in_path: str | Path, out_path: str | Path, *, batch_size: int = 500) -> dict[str, int]:
+    """Tag a JSON-lines file of postings into a JSON-lines file of label records.
+
+    Input lines are ``{"id": ..., "text": "<HTML, markdown or plain>", "title"?: ...}``. Each output
+    line is the label format of ``ANNOTATION.md`` plus ``language`` and ``skills``; a malformed
+    input line yields ``{"id": ..., "error": "..."}`` (``id`` is ``null`` when unreadable) and
+    the run goes on.
+
+    Returns:
+        ``{"lines", "tagged", "errors"}``.
+
+    Raises:
+        InputError: the input cannot be opened or the output cannot be written.
+    """
+    tagger = Tagger()
+    counts = {"lines": 0, "tagged": 0, "errors": 0}
+    try:
+        with open(in_path, encoding="utf-8", errors="replace") as src, \
+                open(out_path, "w", encoding="utf-8") as out:  # fmt: skip
+            pending: list[tuple[Any, str, str | None]] = []
+
+            def flush() -> None:
+                results = tagger.tag_many([(text, title) for _, text, title in pending])
+                for (posting_id, _, _), result in zip(pending, results, strict=True):
+                    out.write(json.dumps(result.as_label(posting_id), ensure_ascii=False) + "\n")
+                    counts["tagged"] += 1
+                pending.clear()
+
+            for line in src:
+                if not line.strip():
+                    continue
+                counts["lines"] += 1
+                record, error = _parse_posting_line(line)
+                if error is not None:
+                    flush()
+                    out.write(json.dumps({"id": record, "error": error}) + "\n")
+                    counts["errors"] += 1
+                    continue
+                posting_id, body, title = record
+                pending.append((posting_id, to_text(body), title))
+                if len(pending) >= batch_size:
+                    flush()
+            flush()
+    except OSError as exc:
+        raise InputError(f"tag-file: {exc}") from exc
+    return counts
+
+
+def _parse_posting_line(line: str) -> tuple[Any, str | None]:
+    """Parse one tag-file input line: ``((id, text, title), None)`` or ``(id, error)``."""
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        return None, f"invalid JSON: {str(exc)[:200]}"
+    if not isinstance(data, dict):
+        return None, "a line must be a JSON object"
+    posting_id = data.get("id")
+    if posting_id is None or isinstance(posting_id, (dict, list)):
+        return None, "missing or invalid 'id'"
+    text, title = data.get("text"), data.get("title")
+    if not isinstance(text, str):
+        return posting_id, "'text' must be a string"
+    if title is not None and not isinstance(title, str):
+        return posting_id, "'title' must be a string"
+    return (posting_id, text, title), None
+
+
+def hn_texts(hn_dir: str | Path, ids: set[int]) -> dict[int, str]:
+    """Read the plain texts of some HN comments from a corpus directory (``items/*.json.gz``)."""
+    found: dict[int, str] = {}
+    for path in sorted(Path(hn_dir).glob("items/*.json.gz")):
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                story = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read {path}: {exc}") from exc
+        for child in story.get("children") or []:
+            if child.get("id") in ids:
+                found[child["id"]] = to_text(child.get("text") or "")
+        if len(found) == len(ids):
+            break
+    return found
+
+
+def evaluate(
+    labels_path: str | Path,
+    *,
+    config: Config | None = None,
+    hn_dir: str | Path | None = None,
+) -> EvalReport:
+    """Tag the postings of a gold label file and score the tagger against the labels.
+
+    Texts are joined on ``id``: from the HN corpus directory ``hn_dir`` when given, else from the
+    store of ``config`` (posting ``hn:<id>``).
+
+    Raises:
+        InputError: the label file is unreadable or malformed, or no text source is given.
+    """
+    try:
+        gold = [json.loads(line) for line in Path(labels_path).read_text("utf-8").splitlines()
+                if line.strip()]  # fmt: skip
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read labels {labels_path}: {exc}") from exc
+    ids = {g["id"] for g in gold}
+    if hn_dir is not None:
+        texts: dict[Any, str] = dict(hn_texts(hn_dir, {int(i) for i in ids}))
+    elif config is not None:
+        frame = open_store(config["store"]).read_postings(
+            sources="hn", columns=["source_id", "text", "text_html"]
+        )
+        texts = {}
+        for row in frame.itertuples(index=False):
+            if row.source_id.isdigit() and int(row.source_id) in ids:
+                texts[int(row.source_id)] = row.text or to_text(row.text_html or "")
+    else:
+        raise InputError("evaluate needs --hn-dir or a store with the HN postings")
+    tagger = Tagger()
+    order = [g["id"] for g in gold if g["id"] in texts]
+    results = tagger.tag_many(texts[i] for i in order)
+    predicted = {i: result.as_label(i) for i, result in zip(order, results, strict=True)}
+    return evaluate_labels(gold, predicted)
+
+
+def default_hn_dir(hn_dir: str | Path | None) -> Path | None:
+    """The HN corpus directory to evaluate with: the given one, else ``../shared/data/hn`` if it
+    exists (beside the checkout), else ``None`` (join texts from the store)."""
+    if hn_dir is not None:
+        path = Path(hn_dir)
+        if not path.is_dir():
+            raise InputError(f"--hn-dir {hn_dir}: not a directory")
+        return path
+    default = Path("..") / "shared" / "data" / "hn"
+    return default if default.is_dir() else None
+
+
+def format_evaluation(report: EvalReport) -> str:
+    """Render an evaluation report as text (see :func:`analyzer.extract.evaluate.format_report`)."""
+    return format_report(report)
+
+
+def format_tag_summary(summary: dict[str, Any]) -> str:
+    """Render the summary of :func:`tag` as a few lines of text."""
+    seconds = summary["seconds"] or 0.0
+    rate = summary["tagged"] / seconds if seconds else 0.0
+    lines = [
+        f"tagger {summary['version']}: tagged {summary['tagged']:,} of {summary['seen']:,} "
+        f"postings ({summary['skipped']:,} already tagged) in {summary['batches']} commits, "
+        f"{seconds}s ({rate:,.0f}/s), {summary['mentions']:,} skill mentions",
+    ]
+    if summary["tagged"]:
+        shares = ", ".join(
+            f"{family} {count / summary['tagged']:.1%}"
+            for family, count in summary["levels"].items()
+        )
+        lines.append(f"mentioned (any level): {shares}")
     return "\n".join(lines)

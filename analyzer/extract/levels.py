@@ -89,14 +89,14 @@ def heading_level(line: str) -> str | None:
     "Diferenciais"...). ``"about"`` marks company self-description (levels fall back to stack);
     ``"none"`` marks a heading that resets the section without setting a level.
     """
+    bulleted = bool(re.match(r"\s*[-*•·▪◦●+]\s", line))
     text = _BULLET.sub("", line).strip().lower().rstrip(" .!*_#")
     if not text or len(text) > 70:
         return None
     colon = text.endswith(":") or text.endswith("：")
     text = text.rstrip(":： ").strip()
-    if not colon and len(text) > 45:
+    if not colon and (bulleted or len(text) > 40 or len(text.split()) > 5):
         return None
-    words = len(text.split())
     for level, rx in (
         ("preferred", _H_PREFERRED),
         ("required", _H_REQUIRED),
@@ -104,7 +104,8 @@ def heading_level(line: str) -> str | None:
         ("stack", _H_STACK),
         ("about", _H_ABOUT),
     ):
-        if rx.search(text) and (colon or words <= 6):
+        found = rx.search(text)
+        if found and (colon or found.start() <= 12):
             return level
     return "none" if colon else None
 
@@ -187,8 +188,8 @@ _PREF_CUE = re.compile(
     r"would be (great|nice|awesome|good|a plus)|extra (points|credit)|desirable|advantage\w*|"
     r"appreciated|diferencia\w*|desejáve\w*|good to have|great to have|great if|even better|"
     r"brownie points|interest in|interested in|willing to learn|eager to learn|curious about|"
-    r"not required|not a requirement|not necessary|optional|would love|we'd love|love it if|"
-    r"happy to teach|can learn|are a plus|is a plus|welcome|if you have|any of)\b"
+    r"not required|not a requirement|not necessary|would love|we'd love|love it if|"
+    r"happy to teach|can learn|are a plus|is a plus)\b"
 )
 _NEG_CUE = re.compile(
     r"\b(no|not|don'?t|do not|doesn'?t|without|never)\b[^.;]{0,40}\b(experience|knowledge|"
@@ -260,11 +261,12 @@ def _last_end(rx: re.Pattern[str], text: str) -> int:
 
 def _role_headed(before: str) -> bool:
     """Whether the clause text before a mention is ``<role noun> (: | ( | [ | -) <skill list>``."""
+    before = before.lower()
     heads = list(_ROLE_HEAD.finditer(before))
     if not heads:
         return False
     gap = before[heads[-1].end() :]
-    return len(gap) <= 120 and not _LIST_GAP_BAD.search(gap.lower())
+    return len(gap) <= 120 and not _LIST_GAP_BAD.search(gap)
 
 
 def mention_level(text: str, start: int, end: int, sections: Sections) -> str:

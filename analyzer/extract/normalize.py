@@ -144,22 +144,26 @@ def to_text(body: str | None) -> str:
     return markdown_to_text(body)
 
 
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
+    "en": _word_set(
         "the and of to in is are we you for with our on as be will an this that have or "
-        "a it at from your who work team".split()
+        "a it at from your who work team"
     ),
-    "pt": frozenset(
+    "pt": _word_set(
         "de que da em para com os um uma não é na dos das por você será "
-        "conhecimento experiência vaga atuar desenvolvimento requisitos".split()
+        "conhecimento experiência vaga atuar desenvolvimento requisitos"
     ),
-    "es": frozenset(
+    "es": _word_set(
         "de y el la que en los las para con por un una es del se al experiencia buscamos "
-        "trabajo somos nuestro conocimientos".split()
+        "trabajo somos nuestro conocimientos"
     ),
-    "vi": frozenset(
+    "vi": _word_set(
         "và của các có cho được với trong là không người công ty việc làm lương kinh "
-        "nghiệm năm những một yêu cầu".split()
+        "nghiệm năm những một yêu cầu"
     ),
 }
 _URL = re.compile(r"\S*(?:https?://|www\.|\.com|@)\S*")

@@ -81,6 +81,18 @@ class TagResult:
     roles: list[str] = field(default_factory=list)
     language: str = "other"
 
+    def as_label(self, posting_id: Any) -> dict[str, Any]:
+        """The result in the label format of ``ANNOTATION.md``, plus ``language`` and ``skills``."""
+        record: dict[str, Any] = {
+            "id": posting_id,
+            "is_job_posting": self.is_job_posting,
+            "roles": list(self.roles),
+        }
+        record.update(self.levels)
+        record["language"] = self.language
+        record["skills"] = [m.as_dict() for m in self.skills]
+        return record
+
     def __repr__(self) -> str:
         found = {f: lv for f, lv in self.levels.items() if lv != "absent"}
         return (
