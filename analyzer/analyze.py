@@ -59,6 +59,7 @@ __all__ = [
     "SOURCE_GROUPS",
     "TREND_COLUMNS",
     "Z95",
+    "Period",
     "TrendFit",
     "compare_sources",
     "compare_sources_wide",
@@ -77,6 +78,7 @@ __all__ = [
     "skill_trends",
     "smooth",
     "source_group",
+    "tagger_versions",
     "wilson_interval",
 ]
 
@@ -310,6 +312,22 @@ def latest_tagger_version(annotations: pd.DataFrame) -> str:
     if not versions:
         raise InputError("no annotations carry a tagger_version")
     return max(versions, key=_version_key)
+
+
+def tagger_versions(annotations: pd.DataFrame) -> pd.DataFrame:
+    """How many postings each tagger version annotated, latest version first.
+
+    A store keeps one annotation per posting, so after a partial re-tag some postings carry an
+    older version; :func:`posting_levels` uses one version only and leaves the others out. Show
+    this table next to any result so that nobody mistakes a partial re-tag for the whole corpus.
+
+    Returns:
+        Columns ``tagger_version, postings``.
+    """
+    _require_columns(annotations, ("tagger_version",), "annotations")
+    counts = annotations["tagger_version"].dropna().astype(str).value_counts()
+    order = sorted(counts.index, key=_version_key, reverse=True)
+    return pd.DataFrame({"tagger_version": order, "postings": [int(counts[v]) for v in order]})
 
 
 def _require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:

@@ -31,6 +31,7 @@ from analyzer.analyze import (
     DENOMINATOR_TEXT,
     DENOMINATORS,
     DEVOPS_FAMILIES,
+    Period,
     indicator_shares,
     level_columns,
     logistic_trend,
@@ -174,7 +175,7 @@ def check_three_quarters(
     *,
     family: str = "cloud",
     threshold: float = 0.75,
-    by: str = "month",
+    by: Period = "month",
     definition: str | Sequence[str] = tuple(DEFINITIONS),
     denominator: str | Sequence[str] = DENOMINATORS,
     min_n: int = 30,
@@ -467,7 +468,7 @@ def check_claims(
     coverage: pd.DataFrame | None = None,
     bootstrap: int = 0,
     seed: int = 0,
-    by: str = "month",
+    by: Period = "month",
 ) -> pd.DataFrame:
     """Run every seed claim check (three-quarters, trends, convergence) into one table."""
     return pd.concat(
