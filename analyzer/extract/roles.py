@@ -59,51 +59,13 @@ _QUALIFIERS: dict[str, str] = {
         r"server",
         r"api",
         r"apis",
-        r"platform",
         r"infra(?:structure)?\s+software",
         r"distributed\s+systems?",
-        r"ruby",
-        r"rails",
-        r"ror",
-        r"python",
-        r"django",
-        r"flask",
-        r"php",
-        r"laravel",
-        r"symfony",
-        r"node(?:\.?js)?",
-        r"java",
-        r"jvm",
-        r"spring",
-        r"scala",
-        r"golang",
-        r"go",
-        r"elixir",
-        r"erlang",
-        r"clojure",
-        r"c#",
-        r"\.net",
-        r"dotnet",
-        r"haskell",
-        r"ocaml",
-        r"rust",
-        r"perl",
-        r"f#",
     ),
     "frontend": _alt(
         r"front[\s-]?end",
         r"frontend",
         r"ui",
-        r"javascript",
-        r"js",
-        r"typescript",
-        r"react(?!\s+native)",
-        r"react\.?js",
-        r"angular(?:js)?",
-        r"vue(?:\.?js)?",
-        r"ember(?:\.?js)?",
-        r"html5?",
-        r"css",
         r"web\s+ui",
     ),
     "mobile": _alt(
@@ -187,15 +149,65 @@ _QUALIFIERS: dict[str, str] = {
         r"asic",
         r"rf",
         r"controls",
-        r"c\+\+",
-        r"desktop",
-        r"windows",
         r"kernel",
         r"blockchain",
         r"smart\s+contract",
-        r"unity",
         r"sdet",
         r"verification",
+    ),
+}
+
+# Weak qualifiers (languages, frameworks, "platform") name a role only when no strong qualifier
+# does: "Backend Engineer (Python, Go)" is backend, "SRE (Kubernetes, Java/Python)" is not, and
+# "Data Platform Engineer" is data, while "Python/Django developers" is backend.
+_WEAK_QUALIFIERS: dict[str, str] = {
+    "backend": _alt(
+        r"platform",
+        r"ruby",
+        r"rails",
+        r"ror",
+        r"python",
+        r"django",
+        r"flask",
+        r"php",
+        r"laravel",
+        r"symfony",
+        r"node(?:\.?js)?",
+        r"java",
+        r"jvm",
+        r"spring",
+        r"scala",
+        r"golang",
+        r"go",
+        r"elixir",
+        r"erlang",
+        r"clojure",
+        r"c#",
+        r"\.net",
+        r"dotnet",
+        r"haskell",
+        r"ocaml",
+        r"rust",
+        r"perl",
+        r"f#",
+    ),
+    "frontend": _alt(
+        r"javascript",
+        r"js",
+        r"typescript",
+        r"react(?!\s+native)",
+        r"react\.?js",
+        r"angular(?:js)?",
+        r"vue(?:\.?js)?",
+        r"ember(?:\.?js)?",
+        r"html5?",
+        r"css",
+    ),
+    "other_eng": _alt(
+        r"c\+\+",
+        r"desktop",
+        r"windows",
+        r"unity",
     ),
 }
 
@@ -216,7 +228,7 @@ _BARE_ROLE_WORDS: dict[str, str] = {
 _ENG_NOUN = re.compile(
     r"\b(engineers?|engineering|developers?|devs?|programmers?|hackers?|coders?|swes?|"
     r"architects?|desenvolvedor(?:a|es|as)?|engenheir[oa]s?|programador(?:a|es|as)?|"
-    r"analistas?\s+(?:de\s+sistemas|desenvolvedor(?:a)?)|"
+    r"analistas?|"
     r"ninjas?|rockstars?|craftsm[ae]n|generalists?|technologists?|scientists?|researchers?|"
     r"cientistas?|administrators?|admins?)\b"
 )
@@ -262,12 +274,36 @@ _BODY_CUES: dict[str, re.Pattern[str]] = {
     "fullstack": re.compile(r"\bfull[\s-]?stack\b"),
     "backend": re.compile(
         r"\b(?:back[\s-]?end|server[\s-]side)\b(?!\s*(?::|technology|stack|is\b|runs\b|consists))"
+        r"|\bdistributed\s+(?:systems?|services)\b"
     ),
 }
 
-_QUALIFIER_RE: dict[str, re.Pattern[str]] = {
-    role: re.compile(r"(?<![\w.#+])(?:" + pat + r")(?![\w#+])") for role, pat in _QUALIFIERS.items()
+# Substrings every alternative of a pattern contains: ``in`` is a fast scan in C, so the
+# regular expression runs only on texts that can match (exactly the same results, ~3x faster).
+_PREFILTERS: dict[str, tuple[str, ...]] = {
+    "devops_sre": ("sre", "reliab", "admin", "dev", "ops", "dba", "database"),
+    "data_ml": ("data", "dados", "ml", "machine", "ai", "research"),
+    "mobile": ("ios", "android", "react", "mobile"),
+    "fullstack": ("full",),
+    "backend": ("back", "server", "distributed"),
 }
+
+
+def _may_match(role: str, low: str) -> bool:
+    """False only when ``low`` cannot match the whole-role or body pattern of ``role``."""
+    subs = _PREFILTERS.get(role)
+    return subs is None or any(sub in low for sub in subs)
+
+
+# All qualifiers of one strength in one pattern: one scan per window instead of one per role.
+_STRONG_ANY = re.compile(
+    r"(?<![\w.#+])(?:" + "|".join(f"(?P<{r}>{p})" for r, p in _QUALIFIERS.items()) + r")(?![\w#+])"
+)
+_WEAK_ANY = re.compile(
+    r"(?<![\w.#+])(?:"
+    + "|".join(f"(?P<{r}>{p})" for r, p in _WEAK_QUALIFIERS.items())
+    + r")(?![\w#+])"
+)
 _BARE_FIELD_RE: dict[str, re.Pattern[str]] = {
     role: re.compile(r"(?<![\w.#+])(?:" + pat + r")(?![\w#+])")
     for role, pat in _BARE_ROLE_WORDS.items()
@@ -282,11 +318,15 @@ _LEFT_WINDOW = 48
 _RIGHT_WINDOW = 40
 # After the noun only a parenthesis, a dash or a comma introduces a qualifier ("Software
 # Engineer - Backend", "Engineers (Python/Django)", "Desenvolvedor Backend Pleno").
-_RIGHT_INTRO = re.compile(r"\s*(?:\(|-\s|–\s|—\s|,\s*|:\s*)")
+_RIGHT_INTRO = re.compile(
+    r"\s*(?:\(|-\s|–\s|—\s|,\s*|:\s*|for\s+|on\s+|"
+    r"to\s+(?:help\s+)?(?:us\s+)?(?:build|work\s+on|develop|scale|design)\s+)"
+)
 
 # Words that make a noun phrase about people already there, not about a role on offer.
 _NOT_A_ROLE = re.compile(
-    r"\b(?:our|my|fellow|other|your|the\s+team'?s?|founded\s+by|former|ex-|by)\s*$"
+    r"\b(?:our|my|fellow|other|your|the\s+team'?s?|founded\s+by|former|ex-|by|i'?m\s+an?|"
+    r"i\s+am\s+an?|i\s+was\s+an?|i\s+work\s+as\s+an?)\s*$"
 )
 
 _EMPTY_MARKERS = re.compile(r"^\s*\[?(?:dead|flagged|deleted|removed)\]?\s*$")
@@ -331,18 +371,28 @@ class _Found:
         self.roles.add(role)
 
 
-def _qualifier_roles(window: str) -> set[str]:
+def _qualifier_roles(window: str, weak: bool = True) -> set[str]:
     """The specialty roles named by the qualifier words in ``window``."""
-    return {role for role, rx in _QUALIFIER_RE.items() if rx.search(window)}
+    strong = {m.lastgroup for m in _STRONG_ANY.finditer(window)}
+    if strong or not weak:
+        return strong  # type: ignore[return-value]
+    return {m.lastgroup for m in _WEAK_ANY.finditer(window)}  # type: ignore[misc]
 
 
 def _left_window(text: str, start: int) -> str:
-    """The words before a role noun, back to the start of its clause."""
+    """The words before a role noun, back to the start of its clause or the previous noun."""
     left = text[max(0, start - _LEFT_WINDOW) : start]
     cut = 0
     for m in _CLAUSE_END.finditer(left):
         cut = m.end()
+    for m in _ENG_NOUN.finditer(left):
+        cut = max(cut, m.end())
     return left[cut:]
+
+
+_RIGHT_STOP_PAREN = re.compile(r"[.;!?\n|)]|\s-\s|\band\s+(?:a|an|the)\b")
+_RIGHT_STOP = re.compile(r"[.;!?\n|),]|\s-\s|\band\s+(?:a|an|the)\b")
+_PT_STOP = re.compile(r"[.;:!?\n|()]|\s[-–—]\s")
 
 
 def _right_window(text: str, end: int) -> str:
@@ -352,17 +402,22 @@ def _right_window(text: str, end: int) -> str:
     if intro is None:
         return ""
     right = right[intro.end() :]
-    stop = re.search(r"[.;!?\n|)]|\s-\s|\band\s+(?:a|an|the)\b", right)
-    return right[: stop.start()] if stop else right
+    # Inside parentheses a comma separates qualifiers; elsewhere it starts the next item.
+    stops = _RIGHT_STOP_PAREN if intro.group().strip() == "(" else _RIGHT_STOP
+    stop = stops.search(right)
+    right = right[: stop.start()] if stop else right
+    noun = _ENG_NOUN.search(right)
+    return right[: noun.start()] if noun else right
 
 
 def _portuguese_right(text: str, end: int) -> str:
     """Portuguese puts the qualifier after the noun: "Desenvolvedor Back-end Pleno"."""
-    right = text[end : end + _RIGHT_WINDOW]
-    stop = re.search(r"[.;:!?\n|()]|\s[-–—]\s", right)
+    right = _PT_GENDER.sub("", text[end : end + _RIGHT_WINDOW], count=1)
+    stop = _PT_STOP.search(right)
     return right[: stop.start()] if stop else right
 
 
+_PT_GENDER = re.compile(r"^\s*\((?:a|o|as|os|a/o|o/a)\)")
 _PT_NOUN = re.compile(r"^(?:desenvolvedor|engenheir|programador|analista)")
 
 
@@ -373,10 +428,16 @@ def _noun_roles(text: str, found: _Found) -> None:
         left = _left_window(text, m.start())
         if _NOT_A_ROLE.search(left):
             continue
-        window = left + " " + _right_window(text, m.end())
+        right = _right_window(text, m.end())
+        # Languages after a dash or comma list skills ("Software Engineer - Java, NoSQL"), not
+        # a specialty; in parentheses right after a bare noun they are the specialty
+        # ("Engineers (Python/Django)"); Portuguese always puts the qualifier after the noun.
+        weak_right = text.startswith("(", m.end()) or text.startswith(" (", m.end())
         if _PT_NOUN.match(noun):
-            window += " " + _portuguese_right(text, m.end())
-        roles = _qualifier_roles(window)
+            right += " " + _portuguese_right(text, m.end())
+            weak_right = True
+        roles = _qualifier_roles(left)
+        roles |= _qualifier_roles(right, weak=weak_right and not roles)
         if noun.startswith(("scientist", "researcher", "cientista")):
             roles = roles & {"data_ml"} or {"data_ml"}
         elif noun.startswith(("administrator", "admin")):
@@ -400,7 +461,6 @@ def _noun_roles(text: str, found: _Found) -> None:
                 "ninja",
                 "rockstar",
                 "craftsm",
-                "analista",
             )
         ):
             found.add("generic_swe")
@@ -409,10 +469,60 @@ def _noun_roles(text: str, found: _Found) -> None:
 # Words that may sit beside bare role words in a header field or a short list item without
 # changing its meaning ("- Back End Software", "Senior Frontend, Backend, SRE").
 _FILLER = frozenset(
-    "software engineering engineer engineers developer developers dev devs development team teams "
-    "role roles position positions and or & senior sr sr. junior jr jr. lead staff principal "
-    "mid mid-level level all levels web the a an of multiple several hiring we're we are "
-    "desenvolvedor desenvolvedora pleno sênior senior júnior junior de e".split()
+    [
+        "software",
+        "engineering",
+        "engineer",
+        "engineers",
+        "developer",
+        "developers",
+        "dev",
+        "devs",
+        "development",
+        "team",
+        "teams",
+        "role",
+        "roles",
+        "position",
+        "positions",
+        "and",
+        "or",
+        "&",
+        "senior",
+        "sr",
+        "sr.",
+        "junior",
+        "jr",
+        "jr.",
+        "lead",
+        "staff",
+        "principal",
+        "mid",
+        "mid-level",
+        "level",
+        "all",
+        "levels",
+        "web",
+        "the",
+        "a",
+        "an",
+        "of",
+        "multiple",
+        "several",
+        "hiring",
+        "we're",
+        "we",
+        "are",
+        "desenvolvedor",
+        "desenvolvedora",
+        "pleno",
+        "sênior",
+        "senior",
+        "júnior",
+        "junior",
+        "de",
+        "e",
+    ]
 )
 _BARE_ANY = re.compile(
     r"(?<![\w.#+])(?:"
@@ -463,8 +573,13 @@ def _list_roles(text: str, found: _Found) -> None:
                 found.add(role)
 
 
+_JOB_SCAN_CHARS = 2000
+
+
 def _is_job_posting(low: str, head: str) -> bool:
     """Decide whether a lower-cased text advertises at least one open position."""
+    # Meta comments and seekers show themselves early; long ads need not be scanned to the end.
+    low = low[:_JOB_SCAN_CHARS]
     if not low.strip() or _EMPTY_MARKERS.match(low):
         return False
     if _SEEKER.match(low):
@@ -491,10 +606,9 @@ def classify_roles(text: str, title: str | None = None) -> RoleResult:
     low = body.lower()
     head_title = (title or "").lower().strip()
     first_line = low.lstrip().split("\n", 1)[0][:300]
-    head = head_title or first_line
-    if not _is_job_posting(low, head if head_title else first_line):
-        if not (head_title and _ROLE_ANY.search(head_title)):
-            return RoleResult(False, [])
+    titled_role = bool(head_title and _ROLE_ANY.search(head_title))
+    if not _is_job_posting(low, first_line) and not titled_role:
+        return RoleResult(False, [])
     found = _Found()
     if head_title:
         _noun_roles(head_title, found)
@@ -505,10 +619,12 @@ def classify_roles(text: str, title: str | None = None) -> RoleResult:
     _noun_roles(low, found)
     _list_roles(low, found)
     for role, rx in _WHOLE_ROLES.items():
-        if rx.search(low if role != "non_eng" else low):
+        if role not in found.roles and _may_match(role, low) and rx.search(low):
             found.add(role)
+    # Body cues fill in the specialty of generic or unnamed roles ("primarily a backend role").
+    # Gating them on the roles already found was measured and lost more than it gained.
     for role, rx in _BODY_CUES.items():
-        if rx.search(low):
+        if role not in found.roles and _may_match(role, low) and rx.search(low):
             found.add(role)
     roles = sorted(r for r in found.roles if r in ROLES)
     return RoleResult(True, roles)
