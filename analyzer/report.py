@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,25 +28,49 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analyzer.analyze import (
+    DEFINITIONS,
+    DENOMINATORS,
+    DEVOPS_FAMILIES,
+    POPULATIONS,
+    compare_sources,
+    compare_sources_wide,
+    cooccurrence,
+    denominator_mask,
+    posting_levels,
+    skill_shares,
+    skill_trends,
+    source_group,
+)
 from analyzer.charts import (
     DEFINITION_LABELS,
     DENOMINATOR_LABELS,
     FAMILY_LABELS,
     SOURCE_LABELS,
+    cooccurrence_heatmap,
+    family_small_multiples,
     flag_set,
     period_start,
+    rising_falling,
     save_figure,
+    share_trend,
+    skill_heatmap,
 )
+from analyzer.claims import check_claims, summarize_claims
 from analyzer.errors import InputError
 
 __all__ = [
+    "MAIN_FAMILIES",
     "SHARES_COLUMNS",
     "VERDICT_WORDS",
     "Chart",
     "ReportSummary",
+    "build_report",
+    "evidence_examples",
     "three_quarters_table",
     "write_report",
 ]
@@ -70,9 +93,9 @@ SHARES_COLUMNS: tuple[str, ...] = (
 #: How a verdict against a reference share reads in the report.
 VERDICT_WORDS: dict[str, str] = {
     "below": "below 75%",
-    "contains": "consistent with 75%",
+    "consistent": "consistent with 75%",
     "above": "above 75%",
-    "small_n": "too few postings to say",
+    "insufficient": "too few postings to say",
 }
 
 _CSP = (
@@ -136,7 +159,7 @@ def _verdict(low: float, high: float, reference: float) -> str:
         return "below"
     if low > reference:
         return "above"
-    return "contains"
+    return "consistent"
 
 
 def three_quarters_table(
@@ -149,10 +172,11 @@ def three_quarters_table(
 ) -> pd.DataFrame:
     """The three-quarters answer per period: one row per period and definition.
 
-    The verdict compares the Wilson interval with ``reference``: ``below`` (interval entirely
-    below), ``contains``, ``above``, or ``small_n`` when the period has too few postings to say.
-    Every number is copied from the tidy share table, so the answer is reproducible from
-    ``shares.csv``.
+    The verdict compares the interval with ``reference`` exactly as
+    :func:`analyzer.claims.check_three_quarters` does: ``below`` (interval entirely below),
+    ``consistent``, ``above``, or ``insufficient`` when the period has too few postings. Every
+    number is copied from the tidy share table, so the answer is reproducible from ``shares.csv``.
+    Used when no claim table is given.
 
     Args:
         shares: the tidy share table.
@@ -175,7 +199,7 @@ def three_quarters_table(
     ].copy()
     small = rows["flags"].map(lambda f: "small_n" in flag_set(f))
     rows["verdict"] = [
-        "small_n" if is_small else _verdict(low, high, reference)
+        "insufficient" if is_small else _verdict(low, high, reference)
         for is_small, low, high in zip(small, rows["ci_low"], rows["ci_high"], strict=True)
     ]
     rows["_x"] = rows["period"].map(period_start)
@@ -185,7 +209,7 @@ def three_quarters_table(
 
 def _headline(answer: pd.DataFrame, *, definition: str, source: str, denominator: str) -> str:
     rows = answer[answer["definition"] == definition]
-    counted = rows[rows["verdict"] != "small_n"]
+    counted = rows[rows["verdict"] != "insufficient"]
     if counted.empty:
         population = DENOMINATOR_LABELS.get(denominator, denominator)
         return (
@@ -198,7 +222,7 @@ def _headline(answer: pd.DataFrame, *, definition: str, source: str, denominator
         f"Do nearly three-quarters of {DENOMINATOR_LABELS.get(denominator, denominator)} require "
         f"cloud proficiency? In {_label(source, SOURCE_LABELS)}, of {len(counted)} periods with "
         f"enough postings, the share requiring cloud was below 75% in {counts.get('below', 0)}, "
-        f"consistent with 75% in {counts.get('contains', 0)} and above 75% in "
+        f"consistent with 75% in {counts.get('consistent', 0)} and above 75% in "
         f"{counts.get('above', 0)} (95% Wilson intervals). Latest period {latest['period']}: "
         f"{_fmt_pct(latest['share'])} ({_fmt_pct(latest['ci_low'])} to "
         f"{_fmt_pct(latest['ci_high'])}, n = {int(latest['n']):,})."
@@ -207,12 +231,6 @@ def _headline(answer: pd.DataFrame, *, definition: str, source: str, denominator
 
 def _label(value: str, labels: Mapping[str, str]) -> str:
     return labels.get(value, value)
-
-
-def _png_data_uri(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _table_html(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
@@ -309,13 +327,55 @@ def _write_table(frame: pd.DataFrame, out_dir: Path, stem: str) -> list[Path]:
     return [csv_path, parquet_path]
 
 
+def _answer_from_claims(
+    claims: pd.DataFrame, *, source: str, denominator: str, family: str = "cloud"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The three-quarters rows of a claim table: (per-period rows, overall rows)."""
+    rows = claims[
+        (claims["claim"] == "three_quarters_cloud")
+        & (claims["subject"] == family)
+        & (claims["source"] == source)
+        & (claims["denominator"] == denominator)
+    ]
+    columns = ["period", "definition", "n", "k", "share", "ci_low", "ci_high", "verdict"]
+    periods = rows[rows["period"] != "overall"].copy()
+    periods["_x"] = periods["period"].map(period_start)
+    periods = periods.sort_values(["_x", "definition"])[columns].reset_index(drop=True)
+    overall = rows[rows["period"] == "overall"][columns].reset_index(drop=True)
+    return periods, overall
+
+
+def _claims_overview(claims: pd.DataFrame, source: str, denominator: str) -> pd.DataFrame:
+    """The trend and convergence verdicts of one source: one row per claim, subject and variant."""
+    rows = claims[(claims["source"] == source) & (claims["claim"] != "three_quarters_cloud")]
+    rows = rows[rows["denominator"] == denominator]
+    rows = rows[rows["statistic"] == "log_odds_per_year"]
+    odds = np.exp(rows["estimate"].astype(float))
+    return pd.DataFrame(
+        {
+            "claim": rows["statement"],
+            "subject": rows["subject"],
+            "definition": rows["definition"],
+            "denominator": rows["denominator"],
+            "months": rows["period"],
+            "n": rows["n"],
+            "overall share": rows["share"].map(_fmt_pct),
+            "odds per year": [
+                "" if not np.isfinite(o) else f"x{o:.2f} (x{np.exp(lo):.2f} to x{np.exp(hi):.2f})"
+                for o, lo, hi in zip(odds, rows["est_low"], rows["est_high"], strict=True)
+            ],
+            "verdict": rows["verdict"],
+        }
+    ).reset_index(drop=True)
+
+
 def write_report(
     out_dir: str | Path,
     *,
     shares: pd.DataFrame,
     charts: Sequence[Chart] = (),
-    claims: Mapping[str, pd.DataFrame] | None = None,
-    claim_texts: Mapping[str, str] | None = None,
+    claims: pd.DataFrame | None = None,
+    headlines: pd.DataFrame | None = None,
     comparison: pd.DataFrame | None = None,
     examples: pd.DataFrame | None = None,
     source: str = "hn",
@@ -330,17 +390,19 @@ def write_report(
     Args:
         out_dir: the report directory (created; files in it are overwritten).
         shares: the tidy share table of ``source`` (columns :data:`SHARES_COLUMNS`).
-        charts: figures to embed and save, in page order.
-        claims: claim name -> verdict table (computed upstream), written as ``claim_<name>``.
-        claim_texts: claim name -> the claim as a sentence, shown above its table.
-        comparison: the sources side by side (one row per source x family x definition).
+        charts: figures to embed and save, in page order (the first is the main chart).
+        claims: the claim table of :func:`analyzer.claims.check_claims` (written as
+            ``claims.csv``); its three-quarters rows answer the main question. Without it the
+            answer is read from ``shares`` by :func:`three_quarters_table`.
+        headlines: :func:`analyzer.claims.summarize_claims` output: one sentence per claim.
+        comparison: the sources side by side (written as ``source_comparison.csv``).
         examples: evidence rows (e.g. ``period, company, title, family, skill, level, snippet``);
             scraped text, escaped on output.
         source: the population ``shares`` describes; the report never pools sources.
         denominator: the role population of the main answer.
         definitions: the definitions shown in the three-quarters table, main one first.
-        populations: question -> the source that answers it, stated in the report.
-        notes: extra method notes (tagger versions, partial months...), shown as a list.
+        populations: question -> the population that answers it, stated in the report.
+        notes: extra method notes (tagger version, partial months...), shown as a list.
         generated_at: the timestamp printed in the report (defaults to now, UTC).
 
     Returns:
@@ -354,48 +416,45 @@ def write_report(
         raise InputError(f"share table lacks column(s): {', '.join(missing)}")
     out = Path(out_dir)
     (out / "charts").mkdir(parents=True, exist_ok=True)
-    claims = dict(claims or {})
-    claim_texts = dict(claim_texts or {})
     generated = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     files: list[Path] = []
 
     shares = shares[list(SHARES_COLUMNS)].reset_index(drop=True)
     files += _write_table(shares, out, "shares")
-    for name, table in claims.items():
-        files += _write_table(table, out, f"claim_{_safe_name(name)}")
+    if claims is not None:
+        files += _write_table(claims, out, "claims")
     if comparison is not None:
         files += _write_table(comparison, out, "source_comparison")
 
-    answer = three_quarters_table(shares, denominator=denominator)
+    overall = pd.DataFrame()
+    if claims is not None:
+        answer, overall = _answer_from_claims(claims, source=source, denominator=denominator)
+    else:
+        answer = three_quarters_table(shares, denominator=denominator)
     answer = answer[answer["definition"].isin(definitions)]
     main_definition = definitions[0]
     headline = _headline(answer, definition=main_definition, source=source, denominator=denominator)
-    monthly_periods = answer[answer["definition"] == main_definition]
-    counted = monthly_periods[monthly_periods["verdict"] != "small_n"]
+    main_rows = answer[answer["definition"] == main_definition]
+    counted = main_rows[main_rows["verdict"] != "insufficient"]
     date_range = (
-        f"{monthly_periods['period'].iloc[0]} to {monthly_periods['period'].iloc[-1]}"
-        if not monthly_periods.empty
+        f"{main_rows['period'].iloc[0]} to {main_rows['period'].iloc[-1]}"
+        if not main_rows.empty
         else "no data"
     )
 
     chart_html = []
     for chart in charts:
-        files += save_figure(chart.figure, out / "charts" / _safe_name(chart.name))
+        png, svg = save_figure(chart.figure, out / "charts" / _safe_name(chart.name))
+        files += [png, svg]
+        # the page embeds the very PNG written beside it (one render, identical bytes)
+        uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
         chart_html.append(
             f"<section id='chart-{_esc(_safe_name(chart.name))}'><h2>{_esc(chart.title)}</h2>"
-            f"<figure><img src='{_png_data_uri(chart.figure)}' alt='{_esc(chart.title)}'>"
+            f"<figure><img src='{uri}' alt='{_esc(chart.title)}'>"
             f"<figcaption>{_esc(chart.caption)}</figcaption></figure></section>"
         )
 
-    claim_html = []
-    for name, table in claims.items():
-        claim_html.append(
-            f"<h3>{_esc(name)}</h3><p>{_esc(claim_texts.get(name, ''))}</p>"
-            f"<p class='meta'>Table: claim_{_esc(_safe_name(name))}.csv</p>"
-            f"<div class='scroll'>{_table_html(_csv_ready(table))}</div>"
-        )
-
-    population_html = "".join(
+    population_items = "".join(
         f"<li><b>{_esc(question)}</b>: {_esc(answer_by)}</li>"
         for question, answer_by in (populations or {}).items()
     )
@@ -403,8 +462,17 @@ def write_report(
         "<p>Every number on this page describes one population: "
         f"<b>{_esc(_label(source, SOURCE_LABELS))}</b> "
         f"({_esc(DENOMINATOR_LABELS.get(denominator, denominator))}). Sources are never pooled."
-        f"</p><ul>{population_html}</ul>"
+        f"</p><ul>{population_items}</ul>"
     )
+    overall_html = ""
+    if not overall.empty:
+        items = "".join(
+            f"<li>{_esc(DEFINITION_LABELS.get(r.definition, r.definition))}: "
+            f"{_fmt_pct(r.share)} ({_fmt_pct(r.ci_low)} to {_fmt_pct(r.ci_high)}), "
+            f"n = {int(r.n):,}: <b>{_esc(VERDICT_WORDS.get(str(r.verdict), r.verdict))}</b></li>"
+            for r in overall[overall["definition"].isin(definitions)].itertuples()
+        )
+        overall_html = f"<p>All periods pooled:</p><ul>{items}</ul>"
     definitions_html = "".join(
         f"<li>{_esc(DEFINITION_LABELS.get(d, d))}</li>" for d in DEFINITION_LABELS
     ) + "".join(
@@ -427,18 +495,30 @@ def write_report(
         "<section id='answer'><h2>Do nearly three-quarters of backend roles require cloud?</h2>",
         f"<p>Each period with data, for each definition: the share of "
         f"{_esc(DENOMINATOR_LABELS.get(denominator, denominator))} that require cloud, its 95% "
-        f"Wilson interval, and whether the interval lies below, around or above 75%. "
-        f"{len(counted)} of {len(monthly_periods)} periods have enough postings. The numbers are "
+        f"interval, and whether the interval lies below, around or above 75%. "
+        f"{len(counted)} of {len(main_rows)} periods have enough postings. The numbers are "
         f"the <code>family = cloud, skill = *</code> rows of shares.csv.</p>",
+        overall_html,
         _answer_html(answer, list(definitions)),
         "</section>",
         *chart_html[1:],
     ]
-    if claim_html:
+    if headlines is not None and not headlines.empty:
+        own = headlines[headlines["source"] == source]
+        items = "".join(
+            f"<li><b>{_esc(r.claim)}</b> ({_esc(r.subject)}): <b>{_esc(r.verdict)}</b>. "
+            f"{_esc(r.sentence)}</li>"
+            for r in own.itertuples()
+        )
         sections.append(
-            "<section id='claims'><h2>The claims, checked</h2>"
-            "<p>Verdicts are computed from the data each time the report is built.</p>"
-            f"{''.join(claim_html)}</section>"
+            "<section id='claims'><h2>The claims, checked</h2><p>Verdicts are computed from the "
+            f"data each time the report is built; the numbers are in claims.csv.</p><ul>{items}</ul>"
+            + (
+                f"<div class='scroll'>{_table_html(_claims_overview(claims, source, denominator))}</div>"
+                if claims is not None
+                else ""
+            )
+            + "</section>"
         )
     if comparison is not None:
         sections.append(
@@ -470,8 +550,7 @@ def write_report(
             headline=headline,
             answer=answer,
             main_definition=main_definition,
-            claims=claims,
-            claim_texts=claim_texts,
+            headlines=headlines,
             comparison=comparison,
             source=source,
             denominator=denominator,
@@ -490,7 +569,7 @@ def write_report(
                 "denominator": denominator,
                 "definitions": list(definitions),
                 "date_range": date_range,
-                "periods": len(monthly_periods),
+                "periods": len(main_rows),
                 "periods_with_enough_data": len(counted),
                 "headline": headline,
                 "generated_at": generated,
@@ -502,7 +581,7 @@ def write_report(
     )
     files.append(meta)
     return ReportSummary(
-        out_dir=out, source=source, headline=headline, periods=len(monthly_periods), files=files
+        out_dir=out, source=source, headline=headline, periods=len(main_rows), files=files
     )
 
 
@@ -517,8 +596,7 @@ def _summary_markdown(
     headline: str,
     answer: pd.DataFrame,
     main_definition: str,
-    claims: Mapping[str, pd.DataFrame],
-    claim_texts: Mapping[str, str],
+    headlines: pd.DataFrame | None,
     comparison: pd.DataFrame | None,
     source: str,
     denominator: str,
@@ -547,15 +625,15 @@ def _summary_markdown(
         parts += ["## Which population answers which question", ""]
         parts += [f"- **{_markdown_cell(q)}**: {_markdown_cell(a)}" for q, a in populations.items()]
         parts.append("")
-    for name, table in claims.items():
+    if headlines is not None and not headlines.empty:
+        parts += ["## The claims, checked", ""]
+        own = headlines[headlines["source"] == source]
         parts += [
-            f"## Claim: {_markdown_cell(name)}",
-            "",
-            _markdown_cell(claim_texts.get(name, "")),
-            "",
-            _markdown_table(_csv_ready(table)),
-            "",
+            f"- **{_markdown_cell(r.claim)}** ({_markdown_cell(r.subject)}): "
+            f"**{_markdown_cell(r.verdict)}**. {_markdown_cell(r.sentence)}"
+            for r in own.itertuples()
         ]
+        parts.append("")
     if comparison is not None:
         parts += ["## Sources side by side", "", _markdown_table(_csv_ready(comparison)), ""]
     parts += ["## Definitions", ""]
@@ -563,3 +641,237 @@ def _summary_markdown(
     parts += [f"- denominator `{k}` = {v}" for k, v in DENOMINATOR_LABELS.items()]
     parts += [f"- families: {', '.join(f'{k} ({v})' for k, v in FAMILY_LABELS.items())}", ""]
     return "\n".join(parts)
+
+
+#: The families of the main chart: the three the seed claims are about.
+MAIN_FAMILIES: tuple[str, ...] = ("cloud", "containers", "ci_cd")
+
+
+def evidence_examples(
+    levels: pd.DataFrame,
+    postings: pd.DataFrame,
+    tags: pd.DataFrame,
+    *,
+    families: Sequence[str] = MAIN_FAMILIES,
+    denominator: str = "backend",
+    per_family: int = 4,
+    context: int = 70,
+) -> pd.DataFrame:
+    """A few postings per family that count as requiring it, with the quoted evidence.
+
+    Picks the newest postings of the denominator whose family level is ``required``, one per
+    company, and quotes ``context`` characters around the first required mention.
+
+    Returns:
+        Columns ``period, company, title, family, skill, level, snippet`` (scraped text, raw:
+        escape it on output).
+    """
+    columns = ["period", "company", "title", "family", "skill", "level", "snippet"]
+    if levels.empty or tags.empty:
+        return pd.DataFrame(columns=columns)
+    in_denominator = levels[denominator_mask(levels, denominator)]
+    text = postings.set_index("posting_id")
+    records = []
+    for family in families:
+        if family not in in_denominator.columns:
+            continue
+        chosen = in_denominator[in_denominator[family] == "required"]
+        chosen = chosen.sort_values("period", ascending=False).drop_duplicates("company")
+        for row in chosen.head(per_family).itertuples():
+            mention = tags[
+                (tags["posting_id"] == row.posting_id)
+                & (tags["family"] == family)
+                & (tags["level"] == "required")
+            ].sort_values("start")
+            if mention.empty or row.posting_id not in text.index:
+                continue
+            first = mention.iloc[0]
+            body = str(text.at[row.posting_id, "text"] or "") if "text" in text else ""
+            start, end = int(first["start"]), int(first["end"])
+            snippet = body[max(0, start - context) : end + context].replace("\n", " ")
+            records.append(
+                {
+                    "period": row.period,
+                    "company": row.company,
+                    "title": text.at[row.posting_id, "title"] if "title" in text else None,
+                    "family": family,
+                    "skill": first["skill"],
+                    "level": "required",
+                    "snippet": snippet,
+                }
+            )
+    return pd.DataFrame(records, columns=columns)
+
+
+def build_report(
+    out_dir: str | Path,
+    postings: pd.DataFrame,
+    annotations: pd.DataFrame,
+    tags: pd.DataFrame,
+    *,
+    source: str = "hn",
+    denominator: str = "backend",
+    min_n: int = 30,
+    coverage: pd.DataFrame | None = None,
+    bootstrap: int = 0,
+    tagger_version: str | None = None,
+    generated_at: datetime | None = None,
+) -> ReportSummary:
+    """Compute everything the report shows from the store's three tables, then write it.
+
+    ``source`` (a source such as ``hn`` or a source group such as ``ats``) chooses the population
+    every share, chart and verdict describes; the other sources appear only side by side in the
+    source comparison, never pooled in.
+
+    Args:
+        out_dir: the report directory.
+        postings: ``posting_id, source, period, company, title, text`` (any sources).
+        annotations: the store's annotations.
+        tags: the store's tags (with ``start, end`` for the quoted evidence).
+        source: the population of the report.
+        denominator: ``backend``, ``broad`` or ``all``: the roles of the main answer.
+        min_n: periods with fewer postings in the denominator are ``small_n``, not plotted.
+        coverage: ``period, partial`` of the report's source (partial months are marked).
+        bootstrap: company-cluster bootstrap replicates (0 = Wilson intervals only).
+        tagger_version: the tagger version to report (default: the latest present).
+        generated_at: the timestamp printed in the report.
+
+    Raises:
+        InputError: nothing tagged for ``source``.
+    """
+    all_levels = posting_levels(postings, annotations, tags, tagger_version)
+    group = source_group(source)
+    levels = all_levels[all_levels["source"].map(source_group) == group]
+    if source != group:
+        levels = levels[levels["source"] == source]
+    levels = levels.reset_index(drop=True)
+    if levels.empty:
+        raise InputError(f"no tagged postings of source {source!r} in the store")
+    version = str(levels["tagger_version"].iloc[0])
+    definitions = tuple(DEFINITIONS)
+    frames = [
+        skill_shares(
+            levels,
+            by=by,
+            definition=definitions,
+            denominator=DENOMINATORS,
+            min_n=min_n,
+            coverage=coverage,
+            bootstrap=bootstrap,
+        )
+        for by in ("month", "quarter", "year")
+    ]
+    shares = pd.concat(frames, ignore_index=True)
+    monthly = frames[0]
+    claims = check_claims(levels, min_n=min_n, coverage=coverage, bootstrap=bootstrap)
+    headlines = summarize_claims(claims, denominator=denominator)
+    groups = all_levels["source"].map(source_group).nunique()
+    comparison = (
+        compare_sources(
+            all_levels,
+            definition=definitions,
+            denominator=denominator,
+            families=DEVOPS_FAMILIES,
+            min_n=min_n,
+        )
+        if groups > 1
+        else None
+    )
+    main_monthly = monthly[monthly["denominator"] == denominator]
+    requires = main_monthly[main_monthly["definition"] == "requires"]
+    figures = [
+        Chart(
+            "main",
+            share_trend(
+                main_monthly, MAIN_FAMILIES, denominator=denominator, source=source, min_n=min_n
+            ),
+            "Cloud, containers and CI/CD: monthly share with 95% intervals",
+            "Dots: each month's share of "
+            f"{DENOMINATOR_LABELS.get(denominator, denominator)} that require the family "
+            "(required or a duty); band: its Wilson 95% interval; line: pooled 3-month rolling "
+            f"share; dashed: 75%. Beneath: n per month; months with n < {min_n} are gaps, hollow "
+            "dots are partial months.",
+        ),
+        Chart(
+            "families",
+            family_small_multiples(
+                main_monthly,
+                [f for f in FAMILY_LABELS if f in set(requires["family"])],
+                denominator=denominator,
+                source=source,
+                min_n=min_n,
+            ),
+            "Every skill family, month by month",
+            "One panel per family, same scale: pooled 3-month rolling share and the monthly "
+            "Wilson 95% band; dashed: 75%.",
+        ),
+        Chart(
+            "skills_by_year",
+            skill_heatmap(
+                frames[2][frames[2]["denominator"] == denominator],
+                denominator=denominator,
+                source=source,
+            ),
+            "Which skills are required, year by year",
+            "Share of postings requiring each skill per calendar year (top skills by overall "
+            "share); grey cells have too few postings.",
+        ),
+        Chart(
+            "cooccurrence",
+            cooccurrence_heatmap(
+                cooccurrence(
+                    levels, by="year", denominator=denominator, min_n=min_n, coverage=coverage
+                ),
+                denominator=denominator,
+                source=source,
+            ),
+            "Do DevOps skills come together?",
+            "Of the postings requiring the row's family, the share that also require the "
+            "column's family, all years pooled.",
+        ),
+        Chart(
+            "rising_falling",
+            rising_falling(skill_trends(requires), denominator=denominator, source=source),
+            "Skills rising and falling fastest",
+            "Odds ratio per year from a logistic regression of each skill's monthly share on "
+            "time, with 95% intervals (widened when months vary more than chance).",
+        ),
+    ]
+    partial = sorted(
+        {
+            p
+            for p, f in zip(monthly["period"], monthly["flags"], strict=True)
+            if "partial" in flag_set(f)
+        }
+    )
+    notes = [
+        f"Tagger version: {version}. Minimum n per period: {min_n}.",
+        "Partial months (incomplete capture): " + (", ".join(partial) or "none known") + ".",
+        "Intervals: Wilson 95%"
+        + (f", widened by a {bootstrap}-replicate company-cluster bootstrap" if bootstrap else "")
+        + ".",
+    ]
+    populations = {
+        "Do three-quarters of backend roles require cloud? Which skills rise?": (
+            f"{_label(source, SOURCE_LABELS)}: {POPULATIONS.get(group, group)}"
+        ),
+    }
+    if comparison is not None:
+        populations["How much do the sources differ?"] = (
+            "each source group on its own, side by side (same months where possible)"
+        )
+    summary = write_report(
+        out_dir,
+        shares=shares,
+        charts=figures,
+        claims=claims,
+        headlines=headlines,
+        comparison=compare_sources_wide(comparison) if comparison is not None else None,
+        examples=evidence_examples(levels, postings, tags, denominator=denominator),
+        source=source,
+        denominator=denominator,
+        populations=populations,
+        notes=notes,
+        generated_at=generated_at,
+    )
+    return summary
