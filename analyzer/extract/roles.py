@@ -325,8 +325,9 @@ _RIGHT_INTRO = re.compile(
 
 # Words that make a noun phrase about people already there, not about a role on offer.
 _NOT_A_ROLE = re.compile(
-    r"\b(?:our|my|fellow|other|your|the\s+team'?s?|founded\s+by|former|ex-|by|i'?m\s+an?|"
-    r"i\s+am\s+an?|i\s+was\s+an?|i\s+work\s+as\s+an?)\s*$"
+    r"\b(?:our|my|fellow|other|your|the\s+team'?s?|founded\s+by|former|ex-|by)\s*$"
+    # The poster describing themself: "I'm a lead Python developer here".
+    r"|\b(?:i'?m|i\s+am|i\s+was|i\s+work\s+as)\s+an?\b"
 )
 
 _EMPTY_MARKERS = re.compile(r"^\s*\[?(?:dead|flagged|deleted|removed)\]?\s*$")
