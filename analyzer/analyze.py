@@ -898,28 +898,35 @@ def smooth(shares: pd.DataFrame, window: int, *, min_n: int = 30) -> pd.DataFram
         raise InputError("smooth needs monthly shares (period YYYY-MM)")
     keys = ["family", "skill", "definition", "denominator"]
     month = _month_index(periods)
-    frame = shares.assign(_m=month, _partial=shares["flags"].str.contains(r"\bpartial\b"))
-    full = np.arange(month.min(), month.max() + 1)
-    k = frame.pivot_table(index="_m", columns=keys, values="k", aggfunc="sum").reindex(full)
-    n = frame.pivot_table(index="_m", columns=keys, values="n", aggfunc="sum").reindex(full)
-    present = k.notna()
-    part = frame.pivot_table(index="_m", columns=keys, values="_partial", aggfunc="max")
-    part = part.reindex(full).fillna(True).astype(bool)
-    roll_k = k.fillna(0).rolling(window, min_periods=1).sum()
-    roll_n = n.fillna(0).rolling(window, min_periods=1).sum()
-    # a window reaching before the first month, or over a missing or partial month, is partial
-    missing_or_partial = (~present | part).astype(int)
-    window_bad = missing_or_partial.rolling(window, min_periods=1).sum() > 0
-    before_start = pd.Series(full - full.min() + 1 < window, index=full)
-    window_bad = window_bad.apply(lambda col: col | before_start)
+    group = shares.groupby(keys, sort=False).ngroup().to_numpy()
+    groups = shares[keys].drop_duplicates().reset_index(drop=True)
+    first = int(month.min())
+    rows = month - first
+    shape = (int(month.max()) - first + 1, len(groups))
+    # months x series matrices; a month with no row is absent (counts 0, window partial)
+    present = np.zeros(shape, dtype=bool)
+    k = np.zeros(shape)
+    n = np.zeros(shape)
+    bad = np.ones(shape)
+    present[rows, group] = True
+    np.add.at(k, (rows, group), shares["k"].to_numpy(float))
+    np.add.at(n, (rows, group), shares["n"].to_numpy(float))
+    bad[rows, group] = shares["flags"].str.contains(r"\bpartial\b").to_numpy(float)
 
-    def long(frame_: pd.DataFrame, name: str) -> pd.Series:
-        return frame_.where(present).stack(keys, future_stack=True).dropna().rename(name)
+    def rolling(values: np.ndarray) -> np.ndarray:
+        cum = np.cumsum(values, axis=0)
+        out = cum.copy()
+        out[window:] -= cum[:-window]
+        return out
 
-    out = pd.concat(
-        [long(roll_k, "k"), long(roll_n, "n"), long(window_bad.astype(float), "bad")], axis=1
-    ).dropna(subset=["k"])
-    out = out.reset_index().rename(columns={"_m": "m"})
+    window_bad = rolling(bad) > 0
+    window_bad[: window - 1] = True  # the window reaches before the first month
+    ti, gi = np.nonzero(present)
+    out = groups.iloc[gi].reset_index(drop=True)
+    out["m"] = ti + first
+    out["k"] = rolling(k)[ti, gi]
+    out["n"] = rolling(n)[ti, gi]
+    out["bad"] = window_bad[ti, gi]
     out["period"] = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in out["m"]]
     out["k"] = out["k"].astype("int64")
     out["n"] = out["n"].astype("int64")
