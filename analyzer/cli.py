@@ -153,3 +153,30 @@ def evaluate_command(ctx: Context, labels: str, hn_dir: str | None, as_json: boo
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
         click.echo(pipeline.format_evaluation(report))
+
+
+@main.command("report")
+@click.option("--out", "out_dir", metavar="DIR", default=None,
+              help="Report directory [setting report.out; default reports/latest].")
+@click.option("--source", default="hn", show_default=True, metavar="NAME",
+              help="The population reported: a source (hn, github, greenhouse...) or the group "
+                   "ats. Other sources appear only side by side, never pooled.")  # fmt: skip
+@click.option("--denominator", type=click.Choice(["backend", "broad", "all"]), default="backend",
+              show_default=True,
+              help="Roles counted: backend (+fullstack), broad (+generic SWE) or all job postings.")
+@click.option("--since", metavar="YYYY-MM", default=None, help="First period to include.")
+@click.option("--until", metavar="YYYY-MM", default=None, help="Last period to include.")
+@click.option("--coverage", "coverage_path", metavar="FILE.tsv", default=None,
+              type=click.Path(dir_okay=False),
+              help="Coverage table marking partial months (e.g. the HN corpus's coverage.tsv).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Company-cluster bootstrap replicates widening the intervals (0 = Wilson only).")
+@pass_context
+def report_command(ctx: Context, out_dir: str | None, source: str, denominator: str,
+                   since: str | None, until: str | None, coverage_path: str | None,
+                   bootstrap: int) -> None:  # fmt: skip
+    """Write the report: index.html, summary.md, shares.csv/.parquet, claims, charts."""
+    summary = pipeline.report(ctx.config, out_dir, source=source, denominator=denominator,
+                              since=since, until=until, coverage_path=coverage_path,
+                              bootstrap=bootstrap)  # fmt: skip
+    click.echo(str(summary))

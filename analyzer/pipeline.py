@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from analyzer import report as reporting
+from analyzer.analyze import hn_coverage, source_group
 from analyzer.config import Config
 from analyzer.errors import InputError
 from analyzer.extract.evaluate import EvalReport, evaluate_labels, format_report
@@ -30,6 +32,7 @@ __all__ = [
     "format_status",
     "format_tag_summary",
     "hn_texts",
+    "report",
     "status",
     "tag",
     "tag_file",
@@ -305,3 +308,83 @@ def format_tag_summary(summary: dict[str, Any]) -> str:
         )
         lines.append(f"mentioned (any level): {shares}")
     return "\n".join(lines)
+
+
+def report(
+    config: Config,
+    out_dir: str | Path | None = None,
+    *,
+    source: str = "hn",
+    denominator: str = "backend",
+    since: str | None = None,
+    until: str | None = None,
+    coverage_path: str | Path | None = None,
+    bootstrap: int = 0,
+    tagger_version: str | None = None,
+) -> reporting.ReportSummary:
+    """Write the report of one population (``source``) from the store into ``out_dir``.
+
+    Args:
+        config: the effective settings (``store``, ``report.out``, ``report.min_n``).
+        out_dir: the report directory (default: the ``report.out`` setting).
+        source: the population: a source (``hn``, ``greenhouse``...) or group (``ats``).
+        denominator: ``backend``, ``broad`` or ``all``.
+        since: first period (``YYYY-MM``) read from the store.
+        until: last period (``YYYY-MM``) read from the store.
+        coverage_path: a coverage TSV: the HN corpus's ``coverage.tsv`` (``month ... from``) or
+            ``period``/``partial`` columns. Without it only the month of the newest posting is
+            marked partial (it was still in progress when captured).
+        bootstrap: company-cluster bootstrap replicates (0 = Wilson intervals only).
+        tagger_version: report this tagger version (default: the latest in the store).
+
+    Raises:
+        InputError: the store has no tagged postings of ``source``, or the coverage file is bad.
+    """
+    store = open_store(config["store"])
+    postings = store.read_postings(
+        since=since,
+        until=until,
+        columns=["posting_id", "source", "period", "company", "title", "text", "posted_at"],
+    )
+    annotations = store.read_annotations(since=since, until=until)
+    tags = store.read_tags(since=since, until=until)
+    if postings.empty or annotations.empty:
+        raise InputError(
+            f"nothing to report in {config['store']}: fetch and tag postings first "
+            "(analyzer fetch, analyzer tag)"
+        )
+    mine = postings[postings["source"].map(source_group) == source_group(source)]
+    newest = mine["posted_at"].max() if not mine.empty else None
+    coverage = _report_coverage(coverage_path, mine["period"], newest)
+    return reporting.build_report(
+        out_dir or config["report.out"],
+        postings,
+        annotations,
+        tags,
+        source=source,
+        denominator=denominator,
+        min_n=config["report.min_n"],
+        coverage=coverage,
+        bootstrap=bootstrap,
+        tagger_version=tagger_version,
+    )
+
+
+def _report_coverage(
+    path: str | Path | None, periods: pd.Series, newest: pd.Timestamp | None
+) -> pd.DataFrame:
+    """Which months of the report's source are partial: from a coverage file, else the newest."""
+    as_of = None if newest is None or pd.isna(newest) else newest
+    if path is None:
+        months = sorted(set(periods.astype(str)))
+        latest = f"{as_of.year:04d}-{as_of.month:02d}" if as_of is not None else None
+        return pd.DataFrame({"period": months, "partial": [m == latest for m in months]})
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read coverage file {path}: {exc}") from exc
+    if {"month", "from"} <= set(table.columns):
+        return hn_coverage(table, as_of=as_of)
+    if {"period", "partial"} <= set(table.columns):
+        return table.assign(partial=table["partial"].str.lower().isin(["true", "1", "yes"]))
+    raise InputError(f"coverage file {path} needs columns month and from, or period and partial")
