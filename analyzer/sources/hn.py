@@ -112,7 +112,9 @@ def list_threads(ctx: FetchContext) -> list[HnThread]:
     return sorted(threads.values(), key=lambda t: (t.period, int(t.story_id)))
 
 
-_REMOTE_NO = re.compile(r"\b(no|not|non)[ -]remote\b|\bonsite only\b|\bno remote\b", re.I)
+_REMOTE_NO = re.compile(
+    r"\b(no|not|non)[ -]remote\b|\bon-?site only\b|^\s*on-?site\s*$|^\s*in[ -]office\s*$", re.I
+)
 _REMOTE = re.compile(r"\bremote\b|\bwfh\b|\banywhere\b", re.I)
 _ROLE = re.compile(
     r"engineer|developer|programmer|designer|scientist|architect|\bsre\b|devops|analyst|"

@@ -49,6 +49,20 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
+class _RedactUrls(logging.Filter):
+    """Rewrites URLs in httpx's own log records (httpx logs full query strings at INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactUrls())
+
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
