@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,20 @@ from analyzer.extract.evaluate import EvalReport, evaluate_labels, format_report
 from analyzer.extract.normalize import to_text
 from analyzer.extract.tagger import Tagger
 from analyzer.models import FAMILIES
-from analyzer.store import open_store
+from analyzer.sources import FetchSummary, fetch_sources
+from analyzer.sources.base import Progress
+from analyzer.sources.importer import read_import_file
+from analyzer.store import UpsertResult, open_store
 
 __all__ = [
     "default_hn_dir",
     "evaluate",
+    "fetch",
     "format_evaluation",
     "format_status",
     "format_tag_summary",
     "hn_texts",
+    "import_file",
     "report",
     "status",
     "tag",
@@ -70,6 +75,42 @@ def format_status(report: dict[str, Any]) -> str:
     else:
         lines.append("not tagged yet (run `analyzer tag`)")
     return "\n".join(lines)
+
+
+# --- fetching (issue 3) ---------------------------------------------------------------------------
+
+
+def fetch(
+    config: Config,
+    sources: Sequence[str],
+    since: str | None = None,
+    until: str | None = None,
+    keep_raw: bool = False,
+    progress: Progress | None = None,
+    urls: Sequence[str] | None = None,
+) -> FetchSummary:
+    """Fetch ``sources`` into the store; one failing board or thread never raises.
+
+    Returns per-source new/updated/unchanged/closed counts and the failures (see
+    :func:`analyzer.sources.fetch_sources`). Raises only when the store cannot be locked or
+    written (:class:`~analyzer.errors.StoreError`) or an option is invalid.
+    """
+    store = open_store(config["store"])
+    return fetch_sources(store, config, list(sources), since=since, until=until,
+                         keep_raw=keep_raw, progress=progress, urls=urls)
+
+
+def import_file(
+    config: Config,
+    path: str | Path,
+    *,
+    source: str = "import",
+    mapping: dict[str, str] | None = None,
+) -> UpsertResult:
+    """Upsert the postings of an export file (JSONL, JSON, CSV, parquet) in one commit."""
+    frame = read_import_file(path, source=source, mapping=mapping)
+    with open_store(config["store"]).writer(command=f"import {Path(path).name}") as writer:
+        return writer.upsert_postings(frame)
 
 
 # --- tagging and evaluation (issue 4) -------------------------------------------------------------
