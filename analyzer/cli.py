@@ -109,6 +109,153 @@ def show_config(ctx: Context) -> None:
         click.echo(f"{key} = {json.dumps(value)}    # {ctx.config.origin(key)}")
 
 
+# --- fetch, import, replay-server (issue 3) -------------------------------------------------------
+
+
+def _progress(ctx: Context) -> Any:
+    """A progress callback: one rewritten line on a terminal, plain log lines otherwise."""
+    from analyzer.sources import ProgressEvent
+
+    tty = sys.stderr.isatty() and not ctx.quiet
+    log = logging.getLogger("analyzer.fetch")
+
+    def show(event: ProgressEvent) -> None:
+        r = event.result
+        line = (f"{event.source}: {event.done}/{event.total} {event.unit} | {r.new:,} new, "
+                f"{r.updated:,} updated, {r.closed:,} closed, {len(r.failures)} failed")
+        if tty:
+            end = "\n" if event.done == event.total else ""
+            click.echo(f"\r\033[K{line}", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+        else:
+            log.info(line)
+
+    return show
+
+
+def _run_fetch(ctx: Context, names: list[str], since: str | None, until: str | None,
+               keep_raw: bool, as_json: bool, urls: list[str] | None = None) -> None:
+    from analyzer.sources import format_fetch_summary
+
+    summary = pipeline.fetch(ctx.config, names, since=since, until=until, keep_raw=keep_raw,
+                             progress=_progress(ctx), urls=urls)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
+    else:
+        click.echo(format_fetch_summary(summary))
+    if summary.failures:
+        click.echo(f"analyzer: {len(summary.failures)} unit(s) failed; the next run retries them",
+                   err=True)
+        sys.exit(1)
+
+
+def _fetch_options(func: Any) -> Any:
+    for decorator in reversed([
+        click.option("--since", metavar="YYYY-MM", default=None,
+                     help="First month to fetch (HN threads, GitHub issues); backfills a range."),
+        click.option("--until", metavar="YYYY-MM", default=None, help="Last month to fetch."),
+        click.option("--keep-raw", is_flag=True,
+                     help="Archive raw responses under raw_dir (replayable offline)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+    ]):
+        func = decorator(func)
+    return func
+
+
+@main.group("fetch")
+def fetch_group() -> None:
+    """Fetch postings from a source (or all) into the store. Exit 1 if any unit failed."""
+
+
+def _make_fetch_command(name: str, help_text: str) -> None:
+    @fetch_group.command(name, help=help_text)
+    @_fetch_options
+    @pass_context
+    def command(ctx: Context, since: str | None, until: str | None, keep_raw: bool,
+                as_json: bool) -> None:
+        _run_fetch(ctx, [name], since, until, keep_raw, as_json)
+
+
+def _add_fetch_commands() -> None:
+    from analyzer.sources import SOURCES
+
+    for name in ("hn", "greenhouse", "lever", "ashby", "remotive", "github"):
+        _make_fetch_command(name, SOURCES[name].help)
+
+
+_add_fetch_commands()
+
+
+@fetch_group.command("all")
+@_fetch_options
+@pass_context
+def fetch_all(ctx: Context, since: str | None, until: str | None, keep_raw: bool,
+              as_json: bool) -> None:
+    """Fetch every source in run.sources; unconfigured ones are skipped."""
+    _run_fetch(ctx, list(ctx.config["run.sources"]), since, until, keep_raw, as_json)
+
+
+@fetch_group.command("jsonld")
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@_fetch_options
+@pass_context
+def fetch_jsonld(ctx: Context, urls: tuple[str, ...], since: str | None, until: str | None,
+                 keep_raw: bool, as_json: bool) -> None:
+    """Store the schema.org JobPosting JSON-LD of career pages (robots.txt respected)."""
+    _run_fetch(ctx, ["jsonld"], since, until, keep_raw, as_json, urls=list(urls))
+
+
+@main.command("import")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--source", default="import", show_default=True, metavar="NAME",
+              help="Source name for rows without a source column.")
+@click.option("--map", "mapping", multiple=True, metavar="COL=FIELD",
+              help="Rename a file column to a posting field (repeatable), e.g. job_id=source_id.")
+@pass_context
+def import_command(ctx: Context, path: str, source: str, mapping: tuple[str, ...]) -> None:
+    """Import postings from a JSONL, JSON, CSV or parquet export (see README: Sources)."""
+    from analyzer.errors import InputError
+
+    pairs = {}
+    for item in mapping:
+        col, sep, field = item.partition("=")
+        if not sep or not col or not field:
+            raise InputError(f"--map takes COL=FIELD, got {item!r}")
+        pairs[col] = field
+    result = pipeline.import_file(ctx.config, path, source=source, mapping=pairs)
+    click.echo(f"{path}: {result.new:,} new, {result.updated:,} updated, "
+               f"{result.unchanged:,} unchanged")
+
+
+@main.command("replay-server")
+@click.option("--data", "data_dir", required=True, metavar="DIR",
+              type=click.Path(file_okay=False, exists=True),
+              help="A directory laid out like ../shared/data (or a --keep-raw archive).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--fault", "faults", multiple=True, metavar="PATH=KIND[:TIMES]",
+              help="Inject a fault on a path (429, 503, reset, truncate, slow, oversize, ...).")
+def replay_server(data_dir: str, port: int, faults: tuple[str, ...]) -> None:
+    """Serve recorded API responses on 127.0.0.1 as the real APIs would (for demos and tests)."""
+    from analyzer.replay import ReplayServer, parse_fault
+
+    server = ReplayServer(data_dir, port=port)
+    for spec in faults:
+        server.inject(*parse_fault(spec))
+    click.echo(f"replaying {data_dir} at {server.url}; point analyzer at it with:")
+    env = {"sources.hn.base_url": "ANALYZER_HN_BASE_URL",
+           "sources.github.base_url": "ANALYZER_GITHUB_BASE_URL",
+           "sources.greenhouse.base_url": "ANALYZER_GREENHOUSE_BASE_URL",
+           "sources.lever.base_url": "ANALYZER_LEVER_BASE_URL",
+           "sources.ashby.base_url": "ANALYZER_ASHBY_BASE_URL",
+           "sources.remotive.base_url": "ANALYZER_REMOTIVE_BASE_URL"}
+    for key, url in server.base_urls().items():
+        if key in env:
+            click.echo(f"  export {env[key]}={url}")
+    click.echo("Ctrl-C stops it.")
+    server.serve_forever()
+
+
 @main.command("tag")
 @click.option("--source", "sources", multiple=True, metavar="NAME",
               help="Only postings of this source (repeatable; default all).")
