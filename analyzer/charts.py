@@ -229,6 +229,7 @@ def share_trend(
     window: int = 3,
     min_n: int | None = None,
     title: str | None = None,
+    skill: str = "*",
 ) -> Figure:
     """The main chart: monthly share of roles requiring each family, intervals and sample sizes.
 
@@ -248,8 +249,12 @@ def share_trend(
         window: months pooled by the smoothed line.
         min_n: the small-sample threshold, drawn in the n panel when given.
         title: overrides the default title.
+        skill: ``*`` for whole families, or one skill of each family (a drill-down, e.g.
+            ``families=["containers"], skill="Kubernetes"``).
     """
-    rows = _select(shares, definition=definition, denominator=denominator, families=families)
+    rows = _select(
+        shares, definition=definition, denominator=denominator, families=families, skill=skill
+    )
     rows = rows[rows["period"].str.match(_MONTH)]
     months = _monthly_axis(rows)
     with mpl.rc_context(_NO_MATH):
@@ -262,7 +267,7 @@ def share_trend(
             if fam.empty:
                 continue
             color = FAMILY_COLORS.get(family, _GREY)
-            label = _label(family, FAMILY_LABELS)
+            label = _label(family, FAMILY_LABELS) if skill == "*" else skill
             shown = fam[~fam["_small"]].reindex(months)
             valid = shown["share"].notna().to_numpy()
             ax.fill_between(
@@ -341,7 +346,7 @@ def share_trend(
         ax.set_title(
             title
             or f"Share of {_label(denominator, DENOMINATOR_LABELS)} that require "
-            + ", ".join(_label(f, FAMILY_LABELS) for f in families),
+            + (", ".join(_label(f, FAMILY_LABELS) for f in families) if skill == "*" else skill),
             loc="left",
             fontsize=12,
             fontweight="bold",

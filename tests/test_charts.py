@@ -214,3 +214,19 @@ def test_period_start_and_flags_parsing() -> None:
     assert charts.flag_set("small_n;partial") == {"small_n", "partial"}
     assert charts.flag_set(["bootstrap"]) == {"bootstrap"}
     assert charts.flag_set(float("nan")) == frozenset()
+
+
+def test_main_chart_drills_down_to_one_skill(shares: pd.DataFrame) -> None:
+    """With skill='AWS' the chart draws the AWS rows, labelled with the skill's name."""
+    fig = charts.share_trend(shares, ["cloud"], skill="AWS", min_n=30)
+    ax = fig.axes[0]
+    assert "AWS" in ax.get_title(loc="left")
+    assert "AWS: 3-month rolling share" in [t.get_text() for t in ax.get_legend().get_texts()]
+    _, ys = _scatter_points(ax, charts.FAMILY_COLORS["cloud"])
+    aws = shares[
+        (shares["skill"] == "AWS")
+        & (shares["definition"] == "requires")
+        & (shares["denominator"] == "backend")
+        & (shares["period"] != SMALL_MONTH)
+    ]
+    assert sorted(ys) == pytest.approx(sorted(100 * aws["share"]))
