@@ -73,6 +73,8 @@ def parse_timestamp(value: Any) -> datetime | None:
     try:
         if isinstance(value, bool):
             return None
+        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) >= 9:
+            value = int(value.strip())
         if isinstance(value, int | float):
             seconds = value / 1000 if value > 10**11 else value
             return datetime.fromtimestamp(seconds, UTC)
