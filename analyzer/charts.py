@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
 
 from analyzer.analyze import smooth
@@ -108,7 +109,7 @@ SOURCE_LABELS: dict[str, str] = {
     "remotive": "Remotive",
 }
 
-_NO_MATH = {"text.parse_math": False}
+_NO_MATH: Any = {"text.parse_math": False}  # mpl types rc keys as Literals
 _SHARE_COLUMNS = (
     "period",
     "family",
@@ -214,8 +215,10 @@ def _footnote(fig: Figure, lines: Sequence[str]) -> None:
     wrapped = [part for line in lines for part in textwrap.wrap(line, int(width_in * 15.5))]
     fig.text(0.01, 0.01, "\n".join(wrapped), ha="left", va="bottom", fontsize=7.5, color="#444444")
     bottom = (0.13 * len(wrapped) + 0.12) / height_in
-    # constrained layout takes rect as (left, bottom, width, height)
-    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        # constrained layout takes rect as (left, bottom, width, height)
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
 
 
 def share_trend(
@@ -385,7 +388,7 @@ def _draw_n_panel(ax: Any, rows: pd.DataFrame, months: pd.DatetimeIndex, min_n: 
         hatch="////",
         linewidth=0,
     )
-    handles = [
+    handles: list[Any] = [
         Patch(facecolor="#5A5A5A", label="postings in the denominator (n)"),
         Patch(facecolor=_LIGHT_GREY, label="too few postings: not plotted"),
         Patch(facecolor="#5A5A5A", edgecolor="white", hatch="////", label="partial month"),
@@ -783,7 +786,8 @@ def save_figure(fig: Figure, stem: str | Path, *, dpi: int = 120) -> list[Path]:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
-    with mpl.rc_context({**_NO_MATH, "svg.fonttype": "none", "svg.hashsalt": "analyzer"}):
+    params: Any = {**_NO_MATH, "svg.fonttype": "none", "svg.hashsalt": "analyzer"}
+    with mpl.rc_context(params):
         for suffix in (".png", ".svg"):
             path = stem.with_suffix(suffix)
             fig.savefig(

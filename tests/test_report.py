@@ -159,7 +159,7 @@ def test_claims_table_matches_shares(report_dir: Path) -> None:
 
 def test_report_never_pools_sources(report_dir: Path) -> None:
     """The hn report counts hn postings only; github appears only in the side-by-side table."""
-    postings, annotations, _ = synthetic_corpus()
+    _, annotations, _ = synthetic_corpus()
     backend = annotations[annotations["roles"].map(lambda r: "backend" in r)]
     shares = pd.read_csv(report_dir / "shares.csv", dtype={"period": str}, keep_default_na=False)
     monthly = shares[
