@@ -103,6 +103,7 @@ DENOMINATOR_LABELS: dict[str, str] = {
 SOURCE_LABELS: dict[str, str] = {
     "hn": "Hacker News 'Ask HN: Who is hiring?' threads",
     "github": "GitHub issue job boards (mostly Brazilian)",
+    "ats": "company ATS job boards (Greenhouse, Lever, Ashby) and Remotive",
     "greenhouse": "Greenhouse job boards",
     "lever": "Lever job boards",
     "ashby": "Ashby job boards",
