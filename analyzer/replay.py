@@ -249,16 +249,16 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if path == "/remotive/api/remote-jobs":
             category = query.get("category", "")
-            body = (
+            listing: Any = (
                 data.ats("remotive", category, "remotive_jobs.json", lambda b: category)
                 if category
                 else data._json("ats", "remotive_jobs.json")
             )
             own = (data.root / "ats" / "remotive" / f"{category}.json").is_file()
-            if body is not None and category and "jobs" in body and not own:
-                jobs = [j for j in body["jobs"] if _slug(j.get("category", "")) == category]
-                body = {**body, "jobs": jobs, "job-count": len(jobs)}
-            return _json_body(body)
+            if listing is not None and category and "jobs" in listing and not own:
+                jobs = [j for j in listing["jobs"] if _slug(j.get("category", "")) == category]
+                listing = {**listing, "jobs": jobs, "job-count": len(jobs)}
+            return _json_body(listing)
         if m := re.fullmatch(r"/pages/([^/]+)", path):
             page = data.root / "pages" / m.group(1)
             if _SAFE.match(m.group(1)) and page.is_file():
@@ -400,6 +400,7 @@ class _Server(ThreadingHTTPServer):
         self.started = time.time()
         self.stopping = threading.Event()
         host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         self.url = f"http://{host}:{port}"
 
     def record(self, path: str) -> None:

@@ -41,7 +41,9 @@ def parse_jobs(body: Any, board: str, seen_at: datetime) -> list[dict[str, Any]]
         text_html = job.get("descriptionHtml") or ""
         workplace = str(job.get("workplaceType") or "")
         remote = job.get("isRemote") if isinstance(job.get("isRemote"), bool) else None
-        compensation = job.get("compensation") if isinstance(job.get("compensation"), dict) else {}
+        compensation: dict[str, Any] = job.get("compensation") or {}
+        if not isinstance(compensation, dict):
+            compensation = {}
         rows.append(
             {
                 "source": SOURCE,

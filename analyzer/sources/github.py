@@ -62,7 +62,9 @@ def parse_issues(body: Any, repo: str, seen_at: datetime) -> list[dict[str, Any]
             continue
         created = parse_timestamp(issue.get("created_at"))
         text = issue.get("body") or ""
-        user = issue.get("user") if isinstance(issue.get("user"), dict) else {}
+        user: dict[str, Any] = issue.get("user") or {}
+        if not isinstance(user, dict):
+            user = {}
         labels = [
             lab.get("name") if isinstance(lab, dict) else str(lab)
             for lab in issue.get("labels") or []

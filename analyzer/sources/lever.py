@@ -49,7 +49,9 @@ def parse_postings(body: Any, company: str, seen_at: datetime) -> list[dict[str,
         if not isinstance(job, dict) or not job.get("id"):
             continue
         posted_at = parse_timestamp(job.get("createdAt"))
-        categories = job.get("categories") if isinstance(job.get("categories"), dict) else {}
+        categories: dict[str, Any] = job.get("categories") or {}
+        if not isinstance(categories, dict):
+            categories = {}
         workplace = str(job.get("workplaceType") or "").lower()
         text_html = _body_html(job)
         rows.append(
