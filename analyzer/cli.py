@@ -346,3 +346,29 @@ def report_command(ctx: Context, out_dir: str | None, source: str, denominator: 
                               since=since, until=until, coverage_path=coverage_path,
                               bootstrap=bootstrap)  # fmt: skip
     click.echo(str(summary))
+
+
+@main.command("run")
+@click.option("--keep-raw", is_flag=True, help="Archive raw responses beside the store for replay.")
+@click.option("--out", "out_dir", metavar="DIR", default=None,
+              help="Report directory [setting report.out; default reports/latest].")
+@pass_context
+def run_command(ctx: Context, keep_raw: bool, out_dir: str | None) -> None:
+    """The nightly job: fetch configured sources, tag new postings, write the reports.
+
+    Exits 1 when a source failed (after tagging and reporting everything else; the next run
+    retries it), 3 when another run holds the store.
+    """
+
+    def tag_progress(summary: dict[str, Any]) -> None:
+        if not ctx.quiet:
+            click.echo(f"tagged {summary['tagged']:,} postings ({summary['seconds']}s)", err=True)
+
+    summary = pipeline.run(ctx.config, keep_raw=keep_raw, progress=_progress(ctx),
+                           tag_progress=tag_progress, out_dir=out_dir)  # fmt: skip
+    click.echo(str(summary))
+    if summary.failed:
+        click.echo(f"analyzer: {len(summary.fetch.failures)} source unit(s) failed; "
+                   "the rest was fetched, tagged and reported; the next run retries them",
+                   err=True)  # fmt: skip
+        sys.exit(1)

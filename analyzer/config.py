@@ -100,6 +100,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Directory `analyzer run` and `analyzer report` write the report to.",
     ),
     Setting(
+        "report.coverage",
+        "ANALYZER_REPORT_COVERAGE",
+        str,
+        "",
+        "Coverage TSV marking partial HN months in `analyzer run` reports "
+        "(e.g. ../shared/data/hn/coverage.tsv); without it only the newest month is partial.",
+    ),
+    Setting(
         "report.min_n",
         "ANALYZER_REPORT_MIN_N",
         int,

@@ -10,6 +10,7 @@ import gzip
 import json
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from analyzer.sources.importer import read_import_file
 from analyzer.store import UpsertResult, open_store
 
 __all__ = [
+    "RunSummary",
     "default_hn_dir",
     "evaluate",
     "fetch",
@@ -38,6 +40,7 @@ __all__ = [
     "hn_texts",
     "import_file",
     "report",
+    "run",
     "status",
     "tag",
     "tag_file",
@@ -429,3 +432,68 @@ def _report_coverage(
     if {"period", "partial"} <= set(table.columns):
         return table.assign(partial=table["partial"].str.lower().isin(["true", "1", "yes"]))
     raise InputError(f"coverage file {path} needs columns month and from, or period and partial")
+
+
+# --- the nightly run --------------------------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    """What one nightly run did: the fetch, the tagging and the reports (one per population)."""
+
+    fetch: FetchSummary
+    tag: dict[str, Any]
+    reports: list[reporting.ReportSummary] = field(default_factory=list)
+    not_reported: dict[str, str] = field(default_factory=dict)
+    index: Path | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when a source unit failed (the run still tagged and reported what it had)."""
+        return bool(self.fetch.failures)
+
+    def __str__(self) -> str:
+        from analyzer.sources import format_fetch_summary
+
+        parts = ["== fetch", format_fetch_summary(self.fetch), "== tag", format_tag_summary(self.tag),
+                 "== report"]  # fmt: skip
+        parts += [str(r) for r in self.reports]
+        parts += [f"{group}: not reported ({why})" for group, why in self.not_reported.items()]
+        if self.index is not None:
+            parts.append(f"index of reports: {self.index}")
+        return "\n".join(parts)
+
+
+def run(
+    config: Config,
+    *,
+    keep_raw: bool = False,
+    progress: Progress | None = None,
+    tag_progress: Callable[[dict[str, Any]], None] | None = None,
+    out_dir: str | Path | None = None,
+) -> RunSummary:
+    """The nightly job: fetch every source of ``run.sources``, tag what is new, write the reports.
+
+    A failing source never stops the run: it is listed in the summary (and retried next run) and
+    the rest is still tagged and reported. One report is written per source group that has tagged
+    postings, into ``<report.out>/<group>/``, with ``<report.out>/index.html`` linking them.
+
+    Raises:
+        StoreError: the store cannot be locked, read or written (nothing is half-written).
+    """
+    fetched = fetch(config, config["run.sources"], keep_raw=keep_raw, progress=progress)
+    tagged = tag(config, progress=tag_progress)
+    summary = RunSummary(fetch=fetched, tag=tagged)
+    out = Path(out_dir or config["report.out"])
+    sources = {row["source"] for row in open_store(config["store"]).status()["postings"]}
+    coverage = config["report.coverage"] or None
+    for group in sorted({source_group(s) for s in sources}):
+        try:
+            summary.reports.append(
+                report(config, out / group, source=group,
+                       coverage_path=coverage if group == "hn" else None)  # fmt: skip
+            )
+        except InputError as exc:
+            summary.not_reported[group] = str(exc)
+    summary.index = reporting.write_index(out, summary.reports)
+    return summary

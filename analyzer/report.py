@@ -875,3 +875,29 @@ def build_report(
         generated_at=generated_at,
     )
     return summary
+
+
+def write_index(out_dir: str | Path, reports: Sequence[ReportSummary]) -> Path:
+    """Write ``out_dir/index.html``: one link per population's report, with its headline.
+
+    The nightly run writes one report per source group (never pooled); this page lists them.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    items = "\n".join(
+        f'<li><a href="{_esc(Path(r.out_dir).name)}/index.html">{_esc(SOURCE_LABELS.get(r.source, r.source))}'
+        f"</a> ({r.periods} periods)<br>{_esc(r.headline)}</li>"
+        for r in reports
+    )
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    page = (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        "<title>analyzer reports</title></head><body style=\"font-family: sans-serif; max-width: 60em\">"
+        f"<h1>DevOps skills in job postings: reports</h1><p>Generated {generated}. One report per "
+        "population; populations are never pooled.</p>"
+        f"<ul>{items or '<li>No population has tagged postings yet.</li>'}</ul></body></html>\n"
+    )
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
