@@ -38,8 +38,8 @@ __all__ = ["KEYWORDS_VERSION", "Mention", "TagResult", "Tagger", "keyword_regex"
 #: Bumped whenever the mention finder changes (not the taxonomy data: that has its own version).
 KEYWORDS_VERSION = "keywords.v1"
 
-#: Characters of context kept on each side of a hit when its line is very long.
-_WINDOW = 300
+#: Characters of context tokenized on each side of a hit (enough for the longest look-alike phrase).
+_WINDOW = 60
 
 
 @dataclass(frozen=True)
