@@ -180,3 +180,20 @@ def test_keep_raw_archive_replays_offline(server, tmp_path) -> None:
         store2 = open_store(config2["store"])
         fetch_sources(store2, config2, ["hn"], since="2012-01", until="2012-01")
     assert len(store2.read_postings()) == len(store.read_postings())
+
+
+def test_thread_failed_behind_the_cursor_is_retried_by_a_plain_run(server, tmp_path) -> None:
+    """A thread that failed while newer ones succeeded is fetched by the next run without --since."""
+    config = make_config(server, tmp_path)
+    store = open_store(config["store"])
+    bad = "/hn/api/v1/items/49522897"  # 2026-09, between 2026-08 and 2026-10
+    server.inject(bad, Fault("503", times=None))
+    fetch_sources(store, config, ["hn"], since="2026-08", until="2026-10")
+    assert store.state("hn")["pending"] == ["49522897"]
+    server.clear_faults()
+    rerun = fetch_sources(store, config, ["hn"])
+    items = [p for p in server.requests if p == bad]
+    assert len(items) > 1 and rerun.failures == []
+    assert rerun.results["hn"].units_done == 2  # 2026-10 (the cursor's month) and 2026-09
+    assert "2026-09" in set(store.read_postings(sources=["hn"])["period"])
+    assert store.state("hn")["pending"] == []

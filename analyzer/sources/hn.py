@@ -209,12 +209,15 @@ def parse_thread(item: Any, thread: HnThread) -> list[dict[str, Any]]:
     return rows
 
 
-def _select(threads: list[HnThread], ctx: FetchContext, cursor: str | None) -> list[HnThread]:
+def _select(
+    threads: list[HnThread], ctx: FetchContext, cursor: str | None, pending: set[str]
+) -> list[HnThread]:
+    """The range's threads; else those at or after the cursor plus any that failed last time."""
     if ctx.since is not None or ctx.until is not None:
         return [t for t in threads if in_range(t.period, ctx.since, ctx.until)]
     if cursor is None:
         return threads
-    return [t for t in threads if t.period >= cursor]
+    return [t for t in threads if t.period >= cursor or t.story_id in pending]
 
 
 def fetch(ctx: FetchContext) -> SourceResult:
@@ -227,7 +230,7 @@ def fetch(ctx: FetchContext) -> SourceResult:
         result.fail("search", exc)
         return result
     state = dict(ctx.store.state(SOURCE) or {})
-    selected = _select(threads, ctx, state.get("cursor"))
+    selected = _select(threads, ctx, state.get("cursor"), set(state.get("pending") or []))
     by_unit = {f"{t.period} ({t.story_id})": t for t in selected}
 
     def fetch_thread(unit: str) -> Any:
@@ -250,6 +253,7 @@ def fetch(ctx: FetchContext) -> SourceResult:
             new_validators[thread.story_id] = response.validators
         new_state = {
             **state,
+            "pending": [p for p in state.get("pending") or [] if p != thread.story_id],
             "cursor": cursor,
             "validators": new_validators,
             "last_fetch_at": seen_at.isoformat(),
@@ -261,7 +265,13 @@ def fetch(ctx: FetchContext) -> SourceResult:
         state.update(new_state)
         return upsert
 
-    return run_units(ctx, result, list(by_unit), fetch_thread)
+    run_units(ctx, result, list(by_unit), fetch_thread)
+    # Threads that failed are remembered, so a cursor run (no --since) retries them too.
+    failed = {by_unit[f.unit].story_id for f in result.failures if f.unit in by_unit}
+    pending = sorted(set(state.get("pending") or []) | failed)
+    if pending != list(state.get("pending") or []):
+        ctx.writer.set_state(SOURCE, {**state, "pending": pending})
+    return result
 
 
 def _period_of_story(threads: list[HnThread], story_id: str) -> str:
