@@ -565,6 +565,14 @@ def _to_utc(series: pd.Series, column: str) -> pd.Series:
     return converted.astype("datetime64[us, UTC]")
 
 
+def _hash_rows(frame: pd.DataFrame) -> list[str]:
+    """The content hash of each posting row (title, company, location, url and texts)."""
+    return [
+        content_hash(*(None if pd.isna(v) else str(v) for v in row))
+        for row in frame[list(_CONTENT_COLUMNS)].itertuples(index=False)
+    ]
+
+
 def _table_bytes(table: pa.Table) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
@@ -734,7 +742,9 @@ class StoreWriter:
         for (source, period), batch in incoming.groupby(["source", "period"], sort=True):
             key = _partition_key(source, period)
             current = self._partition_frame("postings", key)
-            touched[("postings", key)] = self._merge(current, batch, seen, counts)
+            touched[("postings", key)] = self._merge(
+                current, batch, seen, counts, set(postings.columns)
+            )
 
         if snapshot is not None:
             source, prefix = snapshot
@@ -789,10 +799,7 @@ class StoreWriter:
         frame["remote"] = frame["remote"].astype("boolean")
         for column in ("company", "title", "location", "url", "text_html", "text", "extra"):
             frame[column] = frame[column].astype("string")
-        frame["content_hash"] = [
-            content_hash(*(None if pd.isna(v) else str(v) for v in row))
-            for row in frame[list(_CONTENT_COLUMNS)].itertuples(index=False)
-        ]
+        frame["content_hash"] = _hash_rows(frame)
         return frame
 
     def _merge(
@@ -801,11 +808,22 @@ class StoreWriter:
         batch: pd.DataFrame,
         seen: pd.Timestamp,
         counts: dict[str, int],
+        provided: set[str],
     ) -> pd.DataFrame:
-        """Combine one partition's stored rows with incoming rows of the same partition."""
+        """Combine one partition's stored rows with incoming rows of the same partition.
+
+        Incoming values win for every column the caller provided (so ``extra``, ``remote`` and
+        ``posted_at`` follow the source); a column the caller did not provide keeps its stored value.
+        """
         old = current.set_index("posting_id")
         rows = batch.set_index("posting_id")
         known = rows.index.isin(old.index)
+        absent = [c for c in _OPTIONAL_POSTING_COLUMNS if c not in provided]
+        if absent and known.any():
+            known_ids = rows.index[known]
+            for column in absent:
+                rows.loc[known_ids, column] = old.loc[known_ids, column].to_numpy()
+            rows["content_hash"] = _hash_rows(rows)
         previous_hash = old["content_hash"].reindex(rows.index)
         changed = known & (previous_hash.to_numpy() != rows["content_hash"].to_numpy())
         counts["new"] += int((~known).sum())
@@ -819,11 +837,6 @@ class StoreWriter:
         rows["last_seen_at"] = seen
         rows["closed_at"] = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[us, UTC]")
         rows["load_id"] = self.load_id
-        # Unchanged postings keep their stored content (the hash says it is the same).
-        content = [*_OPTIONAL_POSTING_COLUMNS]
-        unchanged_ids = rows.index[known & ~changed]
-        if len(unchanged_ids):
-            rows.loc[unchanged_ids, content] = old.loc[unchanged_ids, content].to_numpy()
         names = [n for n in POSTINGS_SCHEMA.names if n != "posting_id"]
         merged = pd.concat([old[~old.index.isin(rows.index)][names], rows[names]])
         return merged.rename_axis("posting_id").reset_index()

@@ -114,6 +114,32 @@ def test_changed_text_updates_hash_but_not_first_seen(store: Store) -> None:
     assert after.loc["hn:1001", "last_seen_at"] == pd.Timestamp(T1)
 
 
+def test_metadata_follows_the_source_without_counting_as_update(store: Store) -> None:
+    """A changed `extra` (labels, state) or `remote` is stored; only text changes count as updated."""
+    postings = make_postings(2).assign(extra='{"labels": ["backend"]}')
+    with store.writer("test") as writer:
+        writer.upsert_postings(postings, seen_at=T0)
+        relabelled = postings.assign(extra='{"labels": ["backend", "closed"]}', remote=False)
+        result = writer.upsert_postings(relabelled, seen_at=T1)
+    assert (result.updated, result.unchanged) == (0, 2)
+    back = store.read_postings()
+    assert set(back["extra"]) == {'{"labels": ["backend", "closed"]}'}
+    assert not back["remote"].any()
+
+
+def test_columns_not_provided_keep_stored_values(store: Store) -> None:
+    """An upsert without some optional columns keeps what is stored in them (no update counted)."""
+    with store.writer("test") as writer:
+        writer.upsert_postings(make_postings(2), seen_at=T0)
+        result = writer.upsert_postings(
+            make_postings(2)[["source", "source_id", "period"]], seen_at=T1
+        )
+    assert (result.new, result.updated, result.unchanged) == (0, 0, 2)
+    back = store.read_postings().sort_values("source_id")
+    assert back["text"].tolist() == make_postings(2)["text"].tolist()
+    assert (back["last_seen_at"] == pd.Timestamp(T1)).all()
+
+
 def test_posting_keeps_its_first_partition(store: Store) -> None:
     """A posting re-fetched with another period is updated where it is, never duplicated."""
     with store.writer("test") as writer:
