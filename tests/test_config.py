@@ -74,3 +74,10 @@ def test_overrides_and_repr_mask_secrets() -> None:
     assert "ghp_secret" not in repr(config) and config.public()["sources.github.token"] == "***"
     with pytest.raises(ConfigError):
         config.with_overrides({"nope": 1})
+
+
+def test_example_config_is_valid() -> None:
+    """The shipped analyzer.example.toml loads without error and configures every board source."""
+    config = load_config(Path(__file__).parents[1] / "analyzer.example.toml", env={})
+    assert config["sources.github.boards"] and config["sources.greenhouse.boards"]
+    assert config.origin("http.retries").startswith("file:")
