@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from analyzer import report as reporting
-from analyzer.analyze import hn_coverage, source_group
+from analyzer.analyze import hn_coverage, posting_levels, source_group
 from analyzer.config import Config
 from analyzer.errors import InputError
 from analyzer.extract.evaluate import EvalReport, evaluate_labels, format_report
@@ -27,7 +27,7 @@ from analyzer.models import FAMILIES
 from analyzer.sources import FetchSummary, fetch_sources
 from analyzer.sources.base import Progress
 from analyzer.sources.importer import read_import_file
-from analyzer.store import UpsertResult, open_store
+from analyzer.store import Store, UpsertResult, open_store
 
 __all__ = [
     "RunSummary",
@@ -39,6 +39,7 @@ __all__ = [
     "format_tag_summary",
     "hn_texts",
     "import_file",
+    "load_levels",
     "report",
     "run",
     "status",
@@ -78,6 +79,38 @@ def format_status(report: dict[str, Any]) -> str:
     else:
         lines.append("not tagged yet (run `analyzer tag`)")
     return "\n".join(lines)
+
+
+def load_levels(
+    store: Store | str,
+    *,
+    source: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    tagger_version: str | None = None,
+) -> pd.DataFrame:
+    """Read a store's postings, annotations and tags and return one row per tagged posting.
+
+    This is the notebook's starting point: the frame :func:`analyzer.analyze.skill_shares` and
+    :mod:`analyzer.claims` take. One tagger version only (the latest unless given).
+
+    Args:
+        store: a :class:`~analyzer.store.Store` or its root (path or fsspec URL).
+        source: one source (``hn``) or source group (``ats``); ``None`` for all.
+        since: first period (``YYYY-MM``).
+        until: last period (``YYYY-MM``).
+        tagger_version: the tagger version to use (default: the latest present).
+    """
+    store = open_store(store) if isinstance(store, str) else store
+    postings = store.read_postings(
+        since=since, until=until, columns=["posting_id", "source", "period", "company", "title"]
+    )
+    if source is not None:
+        postings = postings[postings["source"].map(source_group) == source_group(source)]
+    sources = sorted(set(postings["source"])) or None
+    annotations = store.read_annotations(sources=sources, since=since, until=until)
+    tags = store.read_tags(sources=sources, since=since, until=until)
+    return posting_levels(postings, annotations, tags, tagger_version=tagger_version)
 
 
 # --- fetching (issue 3) ---------------------------------------------------------------------------
