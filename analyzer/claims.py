@@ -210,9 +210,16 @@ def check_three_quarters(
             extra += f"; periods with n < {min_n} are insufficient"
             for pooling in (by, "all"):
                 shares = indicator_shares(
-                    part, ind, by=pooling, denominator=denominators, min_n=min_n,
-                    coverage=coverage, bootstrap=bootstrap, seed=seed, salt=f"three|{dfn}",
-                )  # fmt: skip
+                    part,
+                    ind,
+                    by=pooling,
+                    denominator=denominators,
+                    min_n=min_n,
+                    coverage=coverage,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    salt=f"three|{dfn}",
+                )
                 for row in shares.itertuples(index=False):
                     series = pd.Series(row._asdict())
                     records.append(
@@ -377,10 +384,18 @@ def check_trends(
                 if ind.empty:
                     continue
                 records += _trend_rows(
-                    claim=claim, statement=statement, group=group, part=part, ind=ind,
-                    definition=dfn, denominators=denominators, min_n=min_n, coverage=coverage,
-                    drop_partial=drop_partial, subject_of={c: c for c in ind.columns},
-                )  # fmt: skip
+                    claim=claim,
+                    statement=statement,
+                    group=group,
+                    part=part,
+                    ind=ind,
+                    definition=dfn,
+                    denominators=denominators,
+                    min_n=min_n,
+                    coverage=coverage,
+                    drop_partial=drop_partial,
+                    subject_of={c: c for c in ind.columns},
+                )
     return _frame(records)
 
 
@@ -453,11 +468,18 @@ def check_convergence(
                         spec[f"{a}+{b}"] = base[a] & base[b]
             ind = pd.DataFrame(spec, index=part.index)
             records += _trend_rows(
-                claim="backend_devops_converging", statement=CONVERGENCE_STATEMENT, group=group,
-                part=part, ind=ind, definition=dfn, denominators=denominators, min_n=min_n,
-                coverage=coverage, drop_partial=drop_partial,
+                claim="backend_devops_converging",
+                statement=CONVERGENCE_STATEMENT,
+                group=group,
+                part=part,
+                ind=ind,
+                definition=dfn,
+                denominators=denominators,
+                min_n=min_n,
+                coverage=coverage,
+                drop_partial=drop_partial,
                 subject_of={c: c for c in ind.columns},
-            )  # fmt: skip
+            )
     return _frame(records)
 
 

@@ -121,8 +121,10 @@ def _progress(ctx: Context) -> Any:
 
     def show(event: ProgressEvent) -> None:
         r = event.result
-        line = (f"{event.source}: {event.done}/{event.total} {event.unit} | {r.new:,} new, "
-                f"{r.updated:,} updated, {r.closed:,} closed, {len(r.failures)} failed")
+        line = (
+            f"{event.source}: {event.done}/{event.total} {event.unit} | {r.new:,} new, "
+            f"{r.updated:,} updated, {r.closed:,} closed, {len(r.failures)} failed"
+        )
         if tty:
             end = "\n" if event.done == event.total else ""
             click.echo(f"\r\033[K{line}", err=True, nl=False)
@@ -133,31 +135,55 @@ def _progress(ctx: Context) -> Any:
     return show
 
 
-def _run_fetch(ctx: Context, names: list[str], since: str | None, until: str | None,
-               keep_raw: bool, as_json: bool, urls: list[str] | None = None) -> None:
+def _run_fetch(
+    ctx: Context,
+    names: list[str],
+    since: str | None,
+    until: str | None,
+    keep_raw: bool,
+    as_json: bool,
+    urls: list[str] | None = None,
+) -> None:
     from analyzer.sources import format_fetch_summary
 
-    summary = pipeline.fetch(ctx.config, names, since=since, until=until, keep_raw=keep_raw,
-                             progress=_progress(ctx), urls=urls)
+    summary = pipeline.fetch(
+        ctx.config,
+        names,
+        since=since,
+        until=until,
+        keep_raw=keep_raw,
+        progress=_progress(ctx),
+        urls=urls,
+    )
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
     else:
         click.echo(format_fetch_summary(summary))
     if summary.failures:
-        click.echo(f"analyzer: {len(summary.failures)} unit(s) failed; the next run retries them",
-                   err=True)
+        click.echo(
+            f"analyzer: {len(summary.failures)} unit(s) failed; the next run retries them", err=True
+        )
         sys.exit(1)
 
 
 def _fetch_options(func: Any) -> Any:
-    for decorator in reversed([
-        click.option("--since", metavar="YYYY-MM", default=None,
-                     help="First month to fetch (HN threads, GitHub issues); backfills a range."),
-        click.option("--until", metavar="YYYY-MM", default=None, help="Last month to fetch."),
-        click.option("--keep-raw", is_flag=True,
-                     help="Archive raw responses under raw_dir (replayable offline)."),
-        click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
-    ]):
+    for decorator in reversed(
+        [
+            click.option(
+                "--since",
+                metavar="YYYY-MM",
+                default=None,
+                help="First month to fetch (HN threads, GitHub issues); backfills a range.",
+            ),
+            click.option("--until", metavar="YYYY-MM", default=None, help="Last month to fetch."),
+            click.option(
+                "--keep-raw",
+                is_flag=True,
+                help="Archive raw responses under raw_dir (replayable offline).",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        ]
+    ):
         func = decorator(func)
     return func
 
@@ -171,8 +197,9 @@ def _make_fetch_command(name: str, help_text: str) -> None:
     @fetch_group.command(name, help=help_text)
     @_fetch_options
     @pass_context
-    def command(ctx: Context, since: str | None, until: str | None, keep_raw: bool,
-                as_json: bool) -> None:
+    def command(
+        ctx: Context, since: str | None, until: str | None, keep_raw: bool, as_json: bool
+    ) -> None:
         _run_fetch(ctx, [name], since, until, keep_raw, as_json)
 
 
@@ -189,8 +216,9 @@ _add_fetch_commands()
 @fetch_group.command("all")
 @_fetch_options
 @pass_context
-def fetch_all(ctx: Context, since: str | None, until: str | None, keep_raw: bool,
-              as_json: bool) -> None:
+def fetch_all(
+    ctx: Context, since: str | None, until: str | None, keep_raw: bool, as_json: bool
+) -> None:
     """Fetch every source in run.sources; unconfigured ones are skipped."""
     _run_fetch(ctx, list(ctx.config["run.sources"]), since, until, keep_raw, as_json)
 
@@ -199,18 +227,34 @@ def fetch_all(ctx: Context, since: str | None, until: str | None, keep_raw: bool
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @_fetch_options
 @pass_context
-def fetch_jsonld(ctx: Context, urls: tuple[str, ...], since: str | None, until: str | None,
-                 keep_raw: bool, as_json: bool) -> None:
+def fetch_jsonld(
+    ctx: Context,
+    urls: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    keep_raw: bool,
+    as_json: bool,
+) -> None:
     """Store the schema.org JobPosting JSON-LD of career pages (robots.txt respected)."""
     _run_fetch(ctx, ["jsonld"], since, until, keep_raw, as_json, urls=list(urls))
 
 
 @main.command("import")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
-@click.option("--source", default="import", show_default=True, metavar="NAME",
-              help="Source name for rows without a source column.")
-@click.option("--map", "mapping", multiple=True, metavar="COL=FIELD",
-              help="Rename a file column to a posting field (repeatable), e.g. job_id=source_id.")
+@click.option(
+    "--source",
+    default="import",
+    show_default=True,
+    metavar="NAME",
+    help="Source name for rows without a source column.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="COL=FIELD",
+    help="Rename a file column to a posting field (repeatable), e.g. job_id=source_id.",
+)
 @pass_context
 def import_command(ctx: Context, path: str, source: str, mapping: tuple[str, ...]) -> None:
     """Import postings from a JSONL, JSON, CSV or parquet export (see README: Sources)."""
@@ -223,18 +267,34 @@ def import_command(ctx: Context, path: str, source: str, mapping: tuple[str, ...
             raise InputError(f"--map takes COL=FIELD, got {item!r}")
         pairs[col] = field
     result = pipeline.import_file(ctx.config, path, source=source, mapping=pairs)
-    click.echo(f"{path}: {result.new:,} new, {result.updated:,} updated, "
-               f"{result.unchanged:,} unchanged")
+    click.echo(
+        f"{path}: {result.new:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged"
+    )
 
 
 @main.command("replay-server")
-@click.option("--data", "data_dir", required=True, metavar="DIR",
-              type=click.Path(file_okay=False, exists=True),
-              help="A directory laid out like ../shared/data (or a --keep-raw archive).")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-              help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("--fault", "faults", multiple=True, metavar="PATH=KIND[:TIMES]",
-              help="Inject a fault on a path (429, 503, reset, truncate, slow, oversize, ...).")
+@click.option(
+    "--data",
+    "data_dir",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True),
+    help="A directory laid out like ../shared/data (or a --keep-raw archive).",
+)
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="PATH=KIND[:TIMES]",
+    help="Inject a fault on a path (429, 503, reset, truncate, slow, oversize, ...).",
+)
 def replay_server(data_dir: str, port: int, faults: tuple[str, ...]) -> None:
     """Serve recorded API responses on 127.0.0.1 as the real APIs would (for demos and tests)."""
     from analyzer.replay import ReplayServer, parse_fault
@@ -243,12 +303,14 @@ def replay_server(data_dir: str, port: int, faults: tuple[str, ...]) -> None:
     for spec in faults:
         server.inject(*parse_fault(spec))
     click.echo(f"replaying {data_dir} at {server.url}; point analyzer at it with:")
-    env = {"sources.hn.base_url": "ANALYZER_HN_BASE_URL",
-           "sources.github.base_url": "ANALYZER_GITHUB_BASE_URL",
-           "sources.greenhouse.base_url": "ANALYZER_GREENHOUSE_BASE_URL",
-           "sources.lever.base_url": "ANALYZER_LEVER_BASE_URL",
-           "sources.ashby.base_url": "ANALYZER_ASHBY_BASE_URL",
-           "sources.remotive.base_url": "ANALYZER_REMOTIVE_BASE_URL"}
+    env = {
+        "sources.hn.base_url": "ANALYZER_HN_BASE_URL",
+        "sources.github.base_url": "ANALYZER_GITHUB_BASE_URL",
+        "sources.greenhouse.base_url": "ANALYZER_GREENHOUSE_BASE_URL",
+        "sources.lever.base_url": "ANALYZER_LEVER_BASE_URL",
+        "sources.ashby.base_url": "ANALYZER_ASHBY_BASE_URL",
+        "sources.remotive.base_url": "ANALYZER_REMOTIVE_BASE_URL",
+    }
     for key, url in server.base_urls().items():
         if key in env:
             click.echo(f"  export {env[key]}={url}")
@@ -257,22 +319,42 @@ def replay_server(data_dir: str, port: int, faults: tuple[str, ...]) -> None:
 
 
 @main.command("tag")
-@click.option("--source", "sources", multiple=True, metavar="NAME",
-              help="Only postings of this source (repeatable; default all).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True,
-              help="Postings per commit.")
-@click.option("--retag", is_flag=True, help="Tag again postings the current version already tagged.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Only postings of this source (repeatable; default all).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Postings per commit.",
+)
+@click.option(
+    "--retag", is_flag=True, help="Tag again postings the current version already tagged."
+)
 @pass_context
 def tag_command(ctx: Context, sources: tuple[str, ...], batch_size: int, retag: bool) -> None:
     """Tag postings not yet tagged by the current tagger version (skills, levels, roles)."""
 
     def progress(summary: dict[str, Any]) -> None:
         if not ctx.quiet:
-            click.echo(f"tagged {summary['tagged']:,} postings ({summary['skipped']:,} already "
-                       f"tagged, {summary['seconds']}s)", err=True)  # fmt: skip
+            click.echo(
+                f"tagged {summary['tagged']:,} postings ({summary['skipped']:,} already "
+                f"tagged, {summary['seconds']}s)",
+                err=True,
+            )
 
-    summary = pipeline.tag(ctx.config, batch_size=batch_size, sources=list(sources) or None,
-                           retag=retag, progress=progress)  # fmt: skip
+    summary = pipeline.tag(
+        ctx.config,
+        batch_size=batch_size,
+        sources=list(sources) or None,
+        retag=retag,
+        progress=progress,
+    )
     click.echo(pipeline.format_tag_summary(summary))
 
 
@@ -282,15 +364,21 @@ def tag_command(ctx: Context, sources: tuple[str, ...], batch_size: int, retag: 
 def tag_file_command(in_path: str, out_path: str) -> None:
     """Tag a JSON-lines file ({"id", "text", "title"?} per line) into label records."""
     counts = pipeline.tag_file(in_path, out_path)
-    click.echo(f"{counts['lines']} lines: {counts['tagged']} tagged, {counts['errors']} errors "
-               f"-> {out_path}")  # fmt: skip
+    click.echo(
+        f"{counts['lines']} lines: {counts['tagged']} tagged, {counts['errors']} errors "
+        f"-> {out_path}"
+    )
 
 
 @main.command("evaluate")
 @click.argument("labels", metavar="LABELS.jsonl", type=click.Path(dir_okay=False))
-@click.option("--hn-dir", metavar="DIR", default=None,
-              help="HN corpus (items/*.json.gz) to join texts from [default ../shared/data/hn "
-                   "when it exists, else the store].")  # fmt: skip
+@click.option(
+    "--hn-dir",
+    metavar="DIR",
+    default=None,
+    help="HN corpus (items/*.json.gz) to join texts from [default ../shared/data/hn "
+    "when it exists, else the store].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @pass_context
 def evaluate_command(ctx: Context, labels: str, hn_dir: str | None, as_json: bool) -> None:
@@ -310,9 +398,14 @@ def evaluate_command(ctx: Context, labels: str, hn_dir: str | None, as_json: boo
     default=None,
     help="Report directory [setting report.out; default reports/latest].",
 )
-@click.option("--source", default="hn", show_default=True, metavar="NAME",
-              help="The population reported: a source (hn, github, greenhouse...) or the group "
-                   "ats. Other sources appear only side by side, never pooled.")  # fmt: skip
+@click.option(
+    "--source",
+    default="hn",
+    show_default=True,
+    metavar="NAME",
+    help="The population reported: a source (hn, github, greenhouse...) or the group "
+    "ats. Other sources appear only side by side, never pooled.",
+)
 @click.option(
     "--denominator",
     type=click.Choice(["backend", "broad", "all"]),
@@ -338,20 +431,39 @@ def evaluate_command(ctx: Context, labels: str, hn_dir: str | None, as_json: boo
     help="Company-cluster bootstrap replicates widening the intervals (0 = Wilson only).",
 )
 @pass_context
-def report_command(ctx: Context, out_dir: str | None, source: str, denominator: str,
-                   since: str | None, until: str | None, coverage_path: str | None,
-                   bootstrap: int) -> None:  # fmt: skip
+def report_command(
+    ctx: Context,
+    out_dir: str | None,
+    source: str,
+    denominator: str,
+    since: str | None,
+    until: str | None,
+    coverage_path: str | None,
+    bootstrap: int,
+) -> None:
     """Write the report: index.html, summary.md, shares.csv/.parquet, claims, charts."""
-    summary = pipeline.report(ctx.config, out_dir, source=source, denominator=denominator,
-                              since=since, until=until, coverage_path=coverage_path,
-                              bootstrap=bootstrap)  # fmt: skip
+    summary = pipeline.report(
+        ctx.config,
+        out_dir,
+        source=source,
+        denominator=denominator,
+        since=since,
+        until=until,
+        coverage_path=coverage_path,
+        bootstrap=bootstrap,
+    )
     click.echo(str(summary))
 
 
 @main.command("run")
 @click.option("--keep-raw", is_flag=True, help="Archive raw responses beside the store for replay.")
-@click.option("--out", "out_dir", metavar="DIR", default=None,
-              help="Report directory [setting report.out; default reports/latest].")
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DIR",
+    default=None,
+    help="Report directory [setting report.out; default reports/latest].",
+)
 @pass_context
 def run_command(ctx: Context, keep_raw: bool, out_dir: str | None) -> None:
     """The nightly job: fetch configured sources, tag new postings, write the reports.
@@ -364,11 +476,18 @@ def run_command(ctx: Context, keep_raw: bool, out_dir: str | None) -> None:
         if not ctx.quiet:
             click.echo(f"tagged {summary['tagged']:,} postings ({summary['seconds']}s)", err=True)
 
-    summary = pipeline.run(ctx.config, keep_raw=keep_raw, progress=_progress(ctx),
-                           tag_progress=tag_progress, out_dir=out_dir)  # fmt: skip
+    summary = pipeline.run(
+        ctx.config,
+        keep_raw=keep_raw,
+        progress=_progress(ctx),
+        tag_progress=tag_progress,
+        out_dir=out_dir,
+    )
     click.echo(str(summary))
     if summary.failed:
-        click.echo(f"analyzer: {len(summary.fetch.failures)} source unit(s) failed; "
-                   "the rest was fetched, tagged and reported; the next run retries them",
-                   err=True)  # fmt: skip
+        click.echo(
+            f"analyzer: {len(summary.fetch.failures)} source unit(s) failed; "
+            "the rest was fetched, tagged and reported; the next run retries them",
+            err=True,
+        )
         sys.exit(1)

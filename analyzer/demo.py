@@ -56,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_dir = Path(args.data)
     if not (data_dir / "hn" / "stories.json").is_file():
-        print(f"analyzer demo: error: no recorded corpus at {data_dir} (expected hn/stories.json)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"analyzer demo: error: no recorded corpus at {data_dir} (expected hn/stories.json)",
+            file=sys.stderr,
+        )
         return 2
     try:
         with ReplayServer(data_dir) as server:

@@ -132,8 +132,16 @@ def fetch(
     written (:class:`~analyzer.errors.StoreError`) or an option is invalid.
     """
     store = open_store(config["store"])
-    return fetch_sources(store, config, list(sources), since=since, until=until,
-                         keep_raw=keep_raw, progress=progress, urls=urls)
+    return fetch_sources(
+        store,
+        config,
+        list(sources),
+        since=since,
+        until=until,
+        keep_raw=keep_raw,
+        progress=progress,
+        urls=urls,
+    )
 
 
 def import_file(
@@ -190,34 +198,66 @@ def tag(
     if not retag:
         known = store.read_annotations(sources=sources, columns=["posting_id", "tagger_version"])
         done = set(known.loc[known["tagger_version"] == tagger.version, "posting_id"])
-    summary: dict[str, Any] = {"version": tagger.version, "seen": 0, "tagged": 0, "skipped": 0,
-                               "batches": 0, "mentions": 0, "seconds": 0.0,
-                               "levels": dict.fromkeys(FAMILIES, 0)}  # fmt: skip
+    summary: dict[str, Any] = {
+        "version": tagger.version,
+        "seen": 0,
+        "tagged": 0,
+        "skipped": 0,
+        "batches": 0,
+        "mentions": 0,
+        "seconds": 0.0,
+        "levels": dict.fromkeys(FAMILIES, 0),
+    }
     started = time.monotonic()
     with store.writer(command="tag") as writer:
-        for frame in store.iter_postings(sources=sources, columns=_TAG_COLUMNS,
-                                         batch_size=batch_size):  # fmt: skip
+        for frame in store.iter_postings(
+            sources=sources, columns=_TAG_COLUMNS, batch_size=batch_size
+        ):
             summary["seen"] += len(frame)
             todo = frame[~frame["posting_id"].isin(done)]
             summary["skipped"] += len(frame) - len(todo)
             if todo.empty:
                 continue
             rows = list(todo.itertuples(index=False))
-            items = [(_posting_text(r), r.title if isinstance(r.title, str) else None) for r in rows]
+            items = [
+                (_posting_text(r), r.title if isinstance(r.title, str) else None) for r in rows
+            ]
             annotations, tags = [], []
             for row, result in zip(rows, tagger.tag_many(items), strict=True):
-                annotations.append({"posting_id": row.posting_id, "source": row.source,
-                                    "period": row.period, "is_job_posting": result.is_job_posting,
-                                    "roles": result.roles, "language": result.language,
-                                    "tagger_version": tagger.version})  # fmt: skip
+                annotations.append(
+                    {
+                        "posting_id": row.posting_id,
+                        "source": row.source,
+                        "period": row.period,
+                        "is_job_posting": result.is_job_posting,
+                        "roles": result.roles,
+                        "language": result.language,
+                        "tagger_version": tagger.version,
+                    }
+                )
                 for m in result.skills:
-                    tags.append({"posting_id": row.posting_id, "family": m.family,
-                                 "skill": m.skill, "level": m.level, "start": m.start,
-                                 "end": m.end, "tagger_version": tagger.version})  # fmt: skip
+                    tags.append(
+                        {
+                            "posting_id": row.posting_id,
+                            "family": m.family,
+                            "skill": m.skill,
+                            "level": m.level,
+                            "start": m.start,
+                            "end": m.end,
+                            "tagger_version": tagger.version,
+                        }
+                    )
                 for family, level in result.levels.items():
                     summary["levels"][family] += level != "absent"
-            tag_columns = ["posting_id", "family", "skill", "level", "start", "end",
-                           "tagger_version"]  # fmt: skip
+            tag_columns = [
+                "posting_id",
+                "family",
+                "skill",
+                "level",
+                "start",
+                "end",
+                "tagger_version",
+            ]
             writer.write_tags(pd.DataFrame(annotations), pd.DataFrame(tags, columns=tag_columns))
             summary["tagged"] += len(annotations)
             summary["mentions"] += len(tags)
@@ -246,8 +286,10 @@ def tag_file(in_path: str | Path, out_path: str | Path, *, batch_size: int = 500
     tagger = Tagger()
     counts = {"lines": 0, "tagged": 0, "errors": 0}
     try:
-        with open(in_path, encoding="utf-8", errors="replace") as src, \
-                open(out_path, "w", encoding="utf-8") as out:  # fmt: skip
+        with (
+            open(in_path, encoding="utf-8", errors="replace") as src,
+            open(out_path, "w", encoding="utf-8") as out,
+        ):
             pending: list[tuple[Any, str, str | None]] = []
 
             def flush() -> None:
@@ -328,8 +370,11 @@ def evaluate(
         InputError: the label file is unreadable or malformed, or no text source is given.
     """
     try:
-        gold = [json.loads(line) for line in Path(labels_path).read_text("utf-8").splitlines()
-                if line.strip()]  # fmt: skip
+        gold = [
+            json.loads(line)
+            for line in Path(labels_path).read_text("utf-8").splitlines()
+            if line.strip()
+        ]
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read labels {labels_path}: {exc}") from exc
     ids = {g["id"] for g in gold}
@@ -488,8 +533,13 @@ class RunSummary:
     def __str__(self) -> str:
         from analyzer.sources import format_fetch_summary
 
-        parts = ["== fetch", format_fetch_summary(self.fetch), "== tag", format_tag_summary(self.tag),
-                 "== report"]  # fmt: skip
+        parts = [
+            "== fetch",
+            format_fetch_summary(self.fetch),
+            "== tag",
+            format_tag_summary(self.tag),
+            "== report",
+        ]
         parts += [str(r) for r in self.reports]
         parts += [f"{group}: not reported ({why})" for group, why in self.not_reported.items()]
         if self.index is not None:
@@ -523,8 +573,12 @@ def run(
     for group in sorted({source_group(s) for s in sources}):
         try:
             summary.reports.append(
-                report(config, out / group, source=group,
-                       coverage_path=coverage if group == "hn" else None)  # fmt: skip
+                report(
+                    config,
+                    out / group,
+                    source=group,
+                    coverage_path=coverage if group == "hn" else None,
+                )
             )
         except InputError as exc:
             summary.not_reported[group] = str(exc)

@@ -50,9 +50,19 @@ from analyzer.errors import InputError
 __all__ = ["FAULT_KINDS", "Fault", "ReplayServer", "parse_fault"]
 
 FAULT_KINDS = (
-    "429", "503", "404", "reset", "truncate", "slow", "oversize", "huge", "gzip-bomb",
-    "bad-json", "nan-json", "deep-json",
-)  # fmt: skip
+    "429",
+    "503",
+    "404",
+    "reset",
+    "truncate",
+    "slow",
+    "oversize",
+    "huge",
+    "gzip-bomb",
+    "bad-json",
+    "nan-json",
+    "deep-json",
+)
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

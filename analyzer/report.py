@@ -891,9 +891,9 @@ def write_index(out_dir: str | Path, reports: Sequence[ReportSummary]) -> Path:
     )
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        "<title>analyzer reports</title></head><body style=\"font-family: sans-serif; max-width: 60em\">"
+        '<title>analyzer reports</title></head><body style="font-family: sans-serif; max-width: 60em">'
         f"<h1>DevOps skills in job postings: reports</h1><p>Generated {generated}. One report per "
         "population; populations are never pooled.</p>"
         f"<ul>{items or '<li>No population has tagged postings yet.</li>'}</ul></body></html>\n"

@@ -105,8 +105,10 @@ def test_posting_levels_uses_one_version_latest_by_default() -> None:
     """Tags of another tagger version never leak in; the default is the latest (v10 after v9)."""
     posts = [Post("2020-01", {"cloud:AWS": "required"}), Post("2020-01", {})]
     p9, a9, t9 = frames(posts, version="keywords.v9")
-    _, a10, t10 = frames([Post("2020-01", {}), Post("2020-01", {"containers:Docker": "duty"})],
-                         version="keywords.v10")  # fmt: skip
+    _, a10, t10 = frames(
+        [Post("2020-01", {}), Post("2020-01", {"containers:Docker": "duty"})],
+        version="keywords.v10",
+    )
     ann, tags = pd.concat([a9, a10]), pd.concat([t9, t10])
     assert latest_tagger_version(ann) == "keywords.v10"
     latest = posting_levels(p9, ann, tags)
@@ -153,9 +155,12 @@ def _small_levels() -> pd.DataFrame:
 def test_shares_counts_by_definition_and_denominator() -> None:
     """n and k follow the definitions (required|duty, required, any) and denominators by hand."""
     shares = skill_shares(
-        _small_levels(), definition=["requires", "requires_strict", "involves"],
-        denominator=["backend", "broad", "all"], families=["cloud"], min_n=1,
-    )  # fmt: skip
+        _small_levels(),
+        definition=["requires", "requires_strict", "involves"],
+        denominator=["backend", "broad", "all"],
+        families=["cloud"],
+        min_n=1,
+    )
     assert tuple(shares.columns) == SHARE_COLUMNS
     fam = shares[shares["skill"] == "*"].set_index(["definition", "denominator"])
     expected = {
@@ -251,9 +256,11 @@ def test_mixed_tagger_versions_are_refused() -> None:
 def test_sources_are_never_pooled_silently() -> None:
     """hn and github levels together are refused; ATS boards form one group; pooling is opt-in."""
     levels = levels_of(
-        [Post("2020-01", {"cloud:AWS": "required"}, source="hn"),
-         Post("2020-01", {}, source="github")]
-    )  # fmt: skip
+        [
+            Post("2020-01", {"cloud:AWS": "required"}, source="hn"),
+            Post("2020-01", {}, source="github"),
+        ]
+    )
     with pytest.raises(InputError, match="github, hn"):
         skill_shares(levels)
     pooled = skill_shares(levels, pool_sources=True, skills=False, families=["cloud"], min_n=1)
@@ -483,10 +490,14 @@ def test_hn_coverage_marks_first_page_months_and_the_open_month() -> None:
         {
             "month": ["2018-06", "2018-07", "2026-09", "2026-10"],
             "top_level_comments": [668, 176, 255, 185],
-            "from": ["demircancelebi:146,gouldie:1,kennytilton:521", "gouldie:176",
-                     "gantrydev:255", "gantrydev:185"],
+            "from": [
+                "demircancelebi:146,gouldie:1,kennytilton:521",
+                "gouldie:176",
+                "gantrydev:255",
+                "gantrydev:185",
+            ],
         }
-    )  # fmt: skip
+    )
     cov = hn_coverage(tsv, as_of="2026-10-03T12:00:00Z").set_index("period")["partial"]
     assert cov.to_dict() == {"2018-06": False, "2018-07": True, "2026-09": False, "2026-10": True}
 

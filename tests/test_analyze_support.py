@@ -34,19 +34,35 @@ def frames(
     for i, post in enumerate(posts):
         pid = f"{post.source}:{i}"
         postings.append(
-            {"posting_id": pid, "source": post.source, "period": post.period,
-             "company": post.company}
-        )  # fmt: skip
+            {
+                "posting_id": pid,
+                "source": post.source,
+                "period": post.period,
+                "company": post.company,
+            }
+        )
         annotations.append(
-            {"posting_id": pid, "is_job_posting": post.is_job, "roles": list(post.roles),
-             "language": "en", "tagger_version": version}
-        )  # fmt: skip
+            {
+                "posting_id": pid,
+                "is_job_posting": post.is_job,
+                "roles": list(post.roles),
+                "language": "en",
+                "tagger_version": version,
+            }
+        )
         for key, level in post.tags.items():
             family, _, skill = key.partition(":")
             tags.append(
-                {"posting_id": pid, "family": family, "skill": skill or family, "level": level,
-                 "start": 0, "end": 1, "tagger_version": version}
-            )  # fmt: skip
+                {
+                    "posting_id": pid,
+                    "family": family,
+                    "skill": skill or family,
+                    "level": level,
+                    "start": 0,
+                    "end": 1,
+                    "tagger_version": version,
+                }
+            )
     tag_cols = ["posting_id", "family", "skill", "level", "start", "end", "tagger_version"]
     return pd.DataFrame(postings), pd.DataFrame(annotations), pd.DataFrame(tags, columns=tag_cols)
 
@@ -59,8 +75,10 @@ def levels_of(posts: Iterable[Post]) -> pd.DataFrame:
 def months(start: str, count: int) -> list[str]:
     """``count`` consecutive YYYY-MM months from ``start``."""
     year, month = int(start[:4]), int(start[5:7]) - 1
-    return [f"{(year * 12 + month + i) // 12:04d}-{(year * 12 + month + i) % 12 + 1:02d}"
-            for i in range(count)]  # fmt: skip
+    return [
+        f"{(year * 12 + month + i) // 12:04d}-{(year * 12 + month + i) % 12 + 1:02d}"
+        for i in range(count)
+    ]
 
 
 def trend_levels(
@@ -93,9 +111,14 @@ def trend_levels(
         }
     )
     annotations = pd.DataFrame(
-        {"posting_id": ids, "is_job_posting": True, "roles": [["backend"]] * n, "language": "en",
-         "tagger_version": VERSION}
-    )  # fmt: skip
+        {
+            "posting_id": ids,
+            "is_job_posting": True,
+            "roles": [["backend"]] * n,
+            "language": "en",
+            "tagger_version": VERSION,
+        }
+    )
     tag_frames = []
     for key, slope in slopes.items():
         family, _, skill = key.partition(":")

@@ -68,10 +68,12 @@ def test_three_quarters_verdict_per_period_from_the_interval() -> None:
 
 def test_three_quarters_verdict_changes_when_the_data_changes() -> None:
     """The verdict is computed: the same month flips from below to above with different data."""
-    low = check_three_quarters(levels_of(_month("2021-01", 200, 60)), definition="requires",
-                               denominator="backend")  # fmt: skip
-    high = check_three_quarters(levels_of(_month("2021-01", 200, 190)), definition="requires",
-                                denominator="backend")  # fmt: skip
+    low = check_three_quarters(
+        levels_of(_month("2021-01", 200, 60)), definition="requires", denominator="backend"
+    )
+    high = check_three_quarters(
+        levels_of(_month("2021-01", 200, 190)), definition="requires", denominator="backend"
+    )
     assert set(low["verdict"]) == {"below"}
     assert set(high["verdict"]) == {"above"}
 
@@ -124,13 +126,31 @@ def test_check_claims_and_headlines() -> None:
     levels = trend_levels({"cloud:AWS": 0.0, "containers:Docker": 0.3}, n_months=36, per_month=60)
     claims = check_claims(levels)
     assert set(claims["claim"]) == {
-        "three_quarters_cloud", "containers_rising", "ci_cd_rising", "observability_rising",
-        "iac_rising", "ml_ops_rising", "backend_devops_converging",
-    }  # fmt: skip
-    assert claims["verdict"].isin(
-        ["below", "consistent", "above", "insufficient", "rising", "falling", "flat",
-         "not_tagged", ""]
-    ).all()  # fmt: skip
+        "three_quarters_cloud",
+        "containers_rising",
+        "ci_cd_rising",
+        "observability_rising",
+        "iac_rising",
+        "ml_ops_rising",
+        "backend_devops_converging",
+    }
+    assert (
+        claims["verdict"]
+        .isin(
+            [
+                "below",
+                "consistent",
+                "above",
+                "insufficient",
+                "rising",
+                "falling",
+                "flat",
+                "not_tagged",
+                "",
+            ]
+        )
+        .all()
+    )
     heads = summarize_claims(claims).set_index(["claim", "subject"])
     three = heads.loc[("three_quarters_cloud", "cloud")]
     assert three["verdict"] == "below"

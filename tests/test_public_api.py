@@ -29,9 +29,14 @@ def test_no_public_name_is_missing_from_all() -> None:
 def test_load_levels_from_a_store(tmp_path: Path) -> None:
     """`az.load_levels` reads a store into one row per tagged posting of one source group."""
     store = az.open_store(tmp_path)
-    postings = pd.DataFrame({"source": ["hn", "hn", "github"], "source_id": ["1", "2", "o/r#1"],
-                             "period": ["2024-01", "2024-01", "2024-01"],
-                             "company": ["A", "B", "C"]})  # fmt: skip
+    postings = pd.DataFrame(
+        {
+            "source": ["hn", "hn", "github"],
+            "source_id": ["1", "2", "o/r#1"],
+            "period": ["2024-01", "2024-01", "2024-01"],
+            "company": ["A", "B", "C"],
+        }
+    )
     with store.writer("test") as writer:
         writer.upsert_postings(postings)
         writer.write_tags(
@@ -45,7 +50,7 @@ def test_load_levels_from_a_store(tmp_path: Path) -> None:
                     "language": "en",
                     "tagger_version": "t.v1",
                 }
-            ),  # fmt: skip
+            ),
             pd.DataFrame(
                 {
                     "posting_id": ["hn:1"],
@@ -56,7 +61,7 @@ def test_load_levels_from_a_store(tmp_path: Path) -> None:
                     "end": [3],
                     "tagger_version": ["t.v1"],
                 }
-            ),  # fmt: skip
+            ),
         )
     levels = az.load_levels(str(tmp_path), source="hn")
     assert sorted(levels["posting_id"]) == ["hn:1", "hn:2"]

@@ -71,22 +71,64 @@ class Source:
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
-        Source("hn", "hn.v1", "thread", False, hn.fetch,
-               "Hacker News 'Ask HN: Who is hiring?' threads via the Algolia API."),
-        Source("greenhouse", "greenhouse.v1", "board", True, greenhouse.fetch,
-               "Greenhouse job boards (sources.greenhouse.boards)."),
-        Source("lever", "lever.v1", "company", True, lever.fetch,
-               "Lever postings (sources.lever.companies, sources.lever.eu_companies)."),
-        Source("ashby", "ashby.v1", "board", True, ashby.fetch,
-               "Ashby job boards (sources.ashby.boards)."),
-        Source("remotive", "remotive.v1", "category", True, remotive.fetch,
-               "Remotive remote jobs (sources.remotive.categories)."),
-        Source("github", "github.v1", "board", False, github.fetch,
-               "Job boards run as GitHub issues (sources.github.boards)."),
-        Source("jsonld", "jsonld.v1", "page", False, jsonld.fetch,
-               "schema.org JobPosting JSON-LD from career pages given as URLs."),
+        Source(
+            "hn",
+            "hn.v1",
+            "thread",
+            False,
+            hn.fetch,
+            "Hacker News 'Ask HN: Who is hiring?' threads via the Algolia API.",
+        ),
+        Source(
+            "greenhouse",
+            "greenhouse.v1",
+            "board",
+            True,
+            greenhouse.fetch,
+            "Greenhouse job boards (sources.greenhouse.boards).",
+        ),
+        Source(
+            "lever",
+            "lever.v1",
+            "company",
+            True,
+            lever.fetch,
+            "Lever postings (sources.lever.companies, sources.lever.eu_companies).",
+        ),
+        Source(
+            "ashby",
+            "ashby.v1",
+            "board",
+            True,
+            ashby.fetch,
+            "Ashby job boards (sources.ashby.boards).",
+        ),
+        Source(
+            "remotive",
+            "remotive.v1",
+            "category",
+            True,
+            remotive.fetch,
+            "Remotive remote jobs (sources.remotive.categories).",
+        ),
+        Source(
+            "github",
+            "github.v1",
+            "board",
+            False,
+            github.fetch,
+            "Job boards run as GitHub issues (sources.github.boards).",
+        ),
+        Source(
+            "jsonld",
+            "jsonld.v1",
+            "page",
+            False,
+            jsonld.fetch,
+            "schema.org JobPosting JSON-LD from career pages given as URLs.",
+        ),
     )
-}  # fmt: skip
+}
 
 
 def get_source(name: str) -> Source:
@@ -127,14 +169,18 @@ class FetchSummary:
             "requests": self.requests,
             "sources": {
                 name: {
-                    "new": r.new, "updated": r.updated, "unchanged": r.unchanged,
-                    "closed": r.closed, "units_done": r.units_done,
-                    "units_not_modified": r.units_not_modified, "skipped": r.skipped,
+                    "new": r.new,
+                    "updated": r.updated,
+                    "unchanged": r.unchanged,
+                    "closed": r.closed,
+                    "units_done": r.units_done,
+                    "units_not_modified": r.units_not_modified,
+                    "skipped": r.skipped,
                     "failures": [f.__dict__ for f in r.failures],
                 }
                 for name, r in self.results.items()
             },
-        }  # fmt: skip
+        }
 
 
 def fetch_sources(
