@@ -79,6 +79,17 @@ _H_ABOUT = re.compile(
     r"contact|the team|our team|remuneração|contratação|process|interview"
 )
 _BULLET = re.compile(r"^[\s\-*•·▪◦●>#+]*")
+_DECORATED = re.compile(r"^\s*(#{1,6}\s|==+|\*\*|__)")
+
+
+#: The last sentence of a long line ending with a colon ("... Experience with some of the following
+#: required:") introduces the list under it, like a heading.
+def _ends_list(line: str) -> bool:
+    """Whether a line ends the list a lead-in introduced: a long paragraph, not a list item."""
+    return len(line) > 60 and not _BULLET.match(line).group()
+
+
+_LEAD_IN = re.compile(r"(?:^|[.!?]\s)([^.!?]{3,70}[:：])\s*$")
 
 
 def heading_level(line: str) -> str | None:
@@ -93,10 +104,20 @@ def heading_level(line: str) -> str | None:
     text = _BULLET.sub("", line).strip().lower().rstrip(" .!*_#")
     if not text or len(text) > 70:
         return None
-    colon = text.endswith(":") or text.endswith("：")
+    # "== About us ==", "## Requisitos", "**Requirements**": decorated lines are headings too.
+    decorated = bool(_DECORATED.match(line))
+    text = text.strip("=*_# ")
+    colon = text.endswith(":") or text.endswith("：") or (decorated and bool(text))
     text = text.rstrip(":： ").strip()
     if not colon and (bulleted or len(text) > 40 or len(text.split()) > 5):
         return None
+    level = _phrase_level(text, anywhere=colon)
+    return level or ("none" if colon else None)
+
+
+def _phrase_level(text: str, anywhere: bool) -> str | None:
+    """The level of the first heading phrase found in ``text`` (lowercased), in the guide's order;
+    unless ``anywhere``, the phrase must open the text."""
     for level, rx in (
         ("preferred", _H_PREFERRED),
         ("required", _H_REQUIRED),
@@ -105,9 +126,9 @@ def heading_level(line: str) -> str | None:
         ("about", _H_ABOUT),
     ):
         found = rx.search(text)
-        if found and (colon or found.start() <= 12):
+        if found and (anywhere or found.start() <= 12):
             return level
-    return "none" if colon else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -123,8 +144,21 @@ class Sections:
         starts: list[int] = []
         levels: list[str] = []
         pos = 0
+        lead_in = False  # a lead-in sentence's section covers only the list right under it
         for line in text.split("\n"):
+            if lead_in and _ends_list(line):
+                starts.append(pos)
+                levels.append(levels[-2] if len(levels) >= 2 else "none")
+                lead_in = False
             level = heading_level(line) if len(line) <= 80 else None
+            if level is None and line.rstrip().endswith((":", "：")):
+                found = _LEAD_IN.search(line.rstrip())
+                # Only a phrase opening the sentence counts: "Bonuses:", "Experience with any of:".
+                phrase = found.group(1).lower().rstrip(":： ") if found else ""
+                level = _phrase_level(phrase, anywhere=False) if phrase else None
+                lead_in = level is not None
+            elif level is not None:
+                lead_in = False
             if level is not None:
                 starts.append(pos + len(line))  # the section begins after the heading line
                 levels.append(level)
@@ -198,7 +232,7 @@ _NEG_CUE = re.compile(
 _REQ_CUE = re.compile(
     r"\b(experience|experienced|expertise|expert|proficien\w*|familiar\w*|knowledge|knows?|"
     r"understanding|skilled|skills?|competen\w*|comfortable|fluent|fluency|versed|background|"
-    r"hands-on|worked with|track record|years?|yrs|must|required|requires?|requirements?|"
+    r"hands-on|worked with|track record|\d+\+?\s*(\+\s*)?(years?|yrs)|years? of|must|required|requires?|requirements?|"
     r"qualifications?|you have|you've|you’ve|should have|should know|mastery|strong|solid|deep|"
     r"at least|looking for|seeking|we need|need someone|ideal candidate|candidates? (with|who)|"
     r"you are|you're|you’re|proven|exposure|ability|able to|capable|grasp|command of|"
@@ -208,18 +242,21 @@ _REQ_CUE = re.compile(
 _DUTY_CUE = re.compile(
     r"\b(you will|you'll|you’ll|you'd|you’d|you would|you will be|will be (responsible|building|"
     r"working|owning|helping|leading)|responsible for|responsibilit\w*|your (job|role|work|day|"
-    r"mission|focus)|in this role|day[- ]to[- ]day|(help|helping) (us )?(to )?\w+|"
+    r"mission|focus)|in this role|day[- ]to[- ]day|"
+    r"help(ing)? (us|to|keep|work|build|scale|design|maintain|improve|grow|develop|shape|run|create|"
+    r"automate|migrate|define|architect|lead|drive|evolve|deploy|operate|manage|own|implement)|"
+    r"who('ll|’ll| will)|"
     r"you (build|design|maintain|manage|own|operate|deploy|migrate|implement|develop|work|run|"
     r"scale|automate|lead|improve|create|write|architect)\w*|"
     r"atuar\w*|(você|voce) (vai|irá|ira|será)|será responsável|irá|vai (atuar|trabalhar))\b"
 )
 _STACK_CUE = re.compile(
     r"\b(we use|we're using|we are using|we’re using|we run|we're running|we’re running|"
-    r"running on|runs on|run on|built on|built with|built using|our (tech|technology|stack|"
-    r"infrastructure|platform|tools|systems?|backend|services|apps?|infra)|stack|tech|"
-    r"technologies|we deploy|deployed (on|to|in)|we host|hosted (on|in|at)|we're on|we are on|"
-    r"we leverage|we rely|powered by|we love|we like|we work with|we've|we have|we're|"
-    r"we are|we|usamos|utilizamos|nossa stack)\b"
+    r"running on|runs on|run on|built on|built with|built using|our (current )?(tech|technology|"
+    r"technologies|stack|tools|tooling)|(?<!full[- ])(?<!full)stack|tech|technologies|we deploy|"
+    r"deployed (on|to|in)|we host|hosted (on|in|at)|we're on|we are on|we leverage|we rely|"
+    r"powered by|we love|we like|we work with|we've|we have|we're|we are|we|usamos|utilizamos|"
+    r"nossa stack)\b"
 )
 _REQ_AFTER = re.compile(
     r"^[\s\-/,&+()\w.]{0,40}?\b(experience|experienced|knowledge|skills?|expertise|proficiency|"
@@ -238,13 +275,38 @@ _LIST_GAP_BAD = re.compile(
     r"\b(we|our|you|your|is|are|will|was|who|that|which|to|for|of|in|at|on|build\w*|"
     r"work\w*|using|use|stack|tech)\b|[.!?]"
 )
-_IMPERATIVE = re.compile(
-    r"^[\s\-*•·▪◦●>]*(build|design|maintain|manage|own|operate|deploy|migrate|implement|"
-    r"develop|set up|automate|improve|architect|scale|run|support|administer|configure|"
-    r"monitor|write|create|lead|drive|evolve|establish|define|help|work on|contribute|"
-    r"collaborate|optimi[sz]e|ensure|troubleshoot|debug|integrate|participate|"
+#: Work verbs that open a duty item, as imperatives ("Build ...") or gerunds ("Building ...").
+_WORK_VERBS = (
+    r"build(ing)?|design(ing)?|maintain(ing)?|manag(e|ing)|own(ing)?|operat(e|ing)|deploy(ing)?|"
+    r"migrat(e|ing)|implement(ing)?|develop(ing)?|set(ting)? up|automat(e|ing)|improv(e|ing)|"
+    r"architect(ing)?|scal(e|ing)|run|support(ing)?|administer(ing)?|configur(e|ing)|"
+    r"monitor(ing)?|writ(e|ing)|creat(e|ing)|lead(ing)?|driv(e|ing)|evolv(e|ing)|"
+    r"establish(ing)?|defin(e|ing)|help(ing)?|work(ing)? (on|with|across)|contribut(e|ing)|"
+    r"collaborat(e|ing)|optimi[sz](e|ing)|ensur(e|ing)|troubleshoot(ing)?|debug(ging)?|"
+    r"integrat(e|ing)|participat(e|ing)|follow(ing)?|ship(ping)?|harden(ing)?|instrument(ing)?|"
+    r"provision(ing)?|orchestrat(e|ing)|modernt?i[sz](e|ing)|dive|diving|tak(e|ing) (over|charge)|"
+    r"extend(ing)?|expand(ing)?|refactor(ing)?|overs(ee|eeing)|keep(ing)?|bring(ing)?|"
     r"desenvolver|manter|implementar|criar|atuar|gerenciar|configurar|construir|participar|"
-    r"realizar|garantir|apoiar|monitorar|automatizar|projetar|evoluir|administrar)\b"
+    r"realizar|garantir|apoiar|monitorar|automatizar|projetar|evoluir|administrar"
+)
+#: A clause (or a labelled list: "Senior backend engineer: Work on ...") opening with a work verb.
+#: A role noun right after the verb makes it a title ("Lead Backend Engineer", "Support Engineer").
+_LEAD_VERB = re.compile(
+    r"^[\s\-*•·▪◦●>]*(?:[^:：.!?]{0,60}(?:[:：]|\s[-–—]\s)\s*[\-*•·]?\s*)?(?:and\s+)?"
+    r"(" + _WORK_VERBS + r")\b(?!\s*[/:|])"
+    r"(?![\s/&\-]+(\w+[\s/&\-]+){0,2}" + _ROLE_NOUN + r"\b)"
+)
+#: A statement that the company uses a skill ("we run ... on AWS"): never a duty item's object.
+_WE_USE = re.compile(
+    r"\b(we|we're|we’re|we are) (use|using|run|running|rely|leverage|deploy|host)\b|"
+    r"\b(runs|running|built|hosted|deployed) (on|with|in)\b|\bpowered by\b"
+)
+#: "Customers like X", "used by X": the skill names a customer or user, not the posting's stack.
+_CUSTOMER_CUE = re.compile(
+    r"\b(customers?|clients?|companies|brands|users|partners|investors|backers)\s+"
+    r"(like|such as|includ\w+|are|range from)\b|\b(used|trusted|backed|loved|funded) by\b|"
+    r"\bfor (companies|customers|clients) (like|such as|including)\b|\bex-|\balumni of\b|"
+    r"\b(founders?|ceo|cto|vp \w+) (was |were )?(of|at)\b|\bfounded by\b|\bcomes? from\b"
 )
 
 
@@ -287,10 +349,18 @@ def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
         return "preferred"
     if _NEG_CUE.search(clause):
         return "stack"
+    required_at = _last_end(_REQ_CUE, before)
+    lead = _LEAD_VERB.match(before)
+    if lead and section not in ("stack", "about") and not _WE_USE.search(before, lead.end()):
+        # "- Operating our cloud infrastructure": a duty item; "our ..." is its object, not a stack.
+        if required_at >= lead.end() or section == "required":
+            return "required"
+        return "duty"
     cues = [
-        (_last_end(_REQ_CUE, before), "required"),
+        (required_at, "required"),
         (_last_end(_DUTY_CUE, before), "duty"),
         (_last_end(_STACK_CUE, before), "stack"),
+        (_last_end(_CUSTOMER_CUE, before), "absent"),
     ]
     cue = _nearest([c for c in cues if c[0] >= 0])
     if cue is not None:
@@ -300,8 +370,6 @@ def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
     if _role_headed(text[lo:start]):
         return "required"
     if _ROLE_AFTER.match(after):
-        return "duty"
-    if _IMPERATIVE.match(clause) and section not in ("stack", "about"):
         return "duty"
     if section in ("required", "duty", "stack"):
         return section
