@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a rule changes the levels the tagger assigns; part of the tagger version.
-LEVELS_VERSION = "levels.v1"
+LEVELS_VERSION = "levels.v2"
 
 _RANK = {"required": 0, "duty": 1, "preferred": 2, "stack": 3, "absent": 4}
 
@@ -268,9 +268,11 @@ _ROLE_NOUN = (
     r"desenvolvedor\w*|engenheir\w*|consultants?|experts?|smes?|wizards?)"
 )
 _ROLE_HEAD = re.compile(
-    r"\b" + _ROLE_NOUN + r"\b\s*(\([^)]{0,30}\)\s*)?(:|\(|\[|\s-\s|\s–\s|\s—\s|,)"
+    r"\b" + _ROLE_NOUN + r"\b\s*(\([^)]{0,30}\)\s*)?(:|\(|\[|\s-\s|\s–\s|\s—\s)"
 )
-_ROLE_AFTER = re.compile(r"^[\s/&\-]*(\w+[\s/&\-]+){0,2}" + _ROLE_NOUN + r"\b")
+_ROLE_AFTER = re.compile(
+    r"^[\s/&\-]*((?!(for|to|of|by|with|from|in|at|on)\b)\w+[\s/&\-]+){0,2}" + _ROLE_NOUN + r"\b"
+)
 _LIST_GAP_BAD = re.compile(
     r"\b(we|our|you|your|is|are|will|was|who|that|which|to|for|of|in|at|on|build\w*|"
     r"work\w*|using|use|stack|tech)\b|[.!?]"
@@ -331,6 +333,22 @@ def _role_headed(before: str) -> bool:
     return len(gap) <= 120 and not _LIST_GAP_BAD.search(gap)
 
 
+_ROLE_WORD = re.compile(r"\b" + _ROLE_NOUN + r"\b")
+
+
+def _header_list(text: str, lo: int, start: int, end: int, hi: int) -> bool:
+    """Whether a mention is in a bare skill-list field of a ``|`` header line, after the role's
+    field ("Acme | Machine Learning Engineer | Python, TensorFlow, GCP | Amsterdam")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    prefix = text[line_start:lo]
+    if "|" not in prefix or hi - lo > 120 or not _ROLE_WORD.search(prefix.lower()):
+        return False
+    field = text[lo:hi].lower()
+    return not _LIST_GAP_BAD.search(field[: start - lo]) and not _LIST_GAP_BAD.search(
+        field[end - lo :]
+    )
+
+
 def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
     """Return the level of the skill mention at ``text[start:end]`` (see the module docstring).
 
@@ -368,6 +386,8 @@ def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
     if _REQ_AFTER.match(after):
         return "required"
     if _role_headed(text[lo:start]):
+        return "required"
+    if _header_list(text, lo, start, end, hi):
         return "required"
     if _ROLE_AFTER.match(after):
         return "duty"
