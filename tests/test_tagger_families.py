@@ -69,6 +69,25 @@ def families(tagger: Tagger, text: str) -> dict[str, str]:
             "observability",
             "Monitoring (generic)",
         ),
+        # 5639874 / 19798817: "monitor" as a verb, next to deploying or troubleshooting systems
+        (
+            "- Develop tools to deploy, manage, monitor and troubleshoot HPC systems at scale.",
+            "observability",
+            "Monitoring (generic)",
+        ),
+        (
+            "Can install, provision, manage, monitor and troubleshoot Linux servers",
+            "observability",
+            "Monitoring (generic)",
+        ),
+        # 9639269
+        (
+            "- Monitor servers and services within FormAssembly",
+            "observability",
+            "Monitoring (generic)",
+        ),
+        # 46857875: SST, the AWS CDK-based framework
+        ("Stack: TypeScript, React, Python, Flask, Jazz.tools, SST, AWS", "iac", "CloudFormation"),
         # 16980964
         (
             "Experience with microservices architecture, Kafka, Java and/or Kotlin",
@@ -128,6 +147,19 @@ def test_family_found_in_real_fragment(
         ("We make cloud-based monitoring systems to provide real-time data", "observability"),
         # 11815215: at the helm
         ("we've got experienced people at the helm, and it is amazing to see", "containers"),
+        # 8396489 / 12630153: "pager duty" is being on call, not the PagerDuty tool
+        ("take pager duty 1 out of every 6 weeks", "observability"),
+        ("This role does not include 24/7 pager duty", "observability"),
+        # 35479380: ECS as in entity-component-system
+        ("Creating a C++/ECS-based game engine that will go commercial", "containers"),
+        # 16498310: sales monitoring is a product feature
+        (
+            "help our customers (email editor, CRM, sales monitoring, site tracking/analytics, "
+            "landing page editor)",
+            "observability",
+        ),
+        # 17667045: a link to the Sentry job board
+        ("Full-Stack/Product Engineer(https://sentry.io/jobs/903169/)", "observability"),
         # 16742679-style: "Go" the language is not a DevOps skill of any family
         ("Our backend is written in Go and we love it", "cloud"),
     ],

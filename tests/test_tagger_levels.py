@@ -65,6 +65,96 @@ def tagger() -> Tagger:
         ("We're running on AWS", "cloud", "stack"),
         ("Tech We Use: Scala/Java/Python/Docker/Kubernetes", "containers", "stack"),
         ("Our stack:\n- Python, Postgres, AWS", "cloud", "stack"),
+        # duty: items opened by a work verb, imperative or gerund, even when "our ..." follows
+        # (34232202, 9848340, 15149746)
+        ("- Operating and orchestrating our cloud infrastructure", "cloud", "duty"),
+        (
+            "Follow best practices (testing, continuous integration, SCRUM, refactoring)",
+            "ci_cd",
+            "duty",
+        ),
+        ("* Automating more of our AWS infrastructure", "cloud", "duty"),
+        # ... also after the role's label (14901834, 6317632, 47603702)
+        (
+            "* Senior backend engineer: Work on Weave Cloud and our open source cloud native "
+            "projects Weave Net, Scope, Flux and Cortex",
+            "ci_cd",
+            "duty",
+        ),
+        (
+            "* Lead Backend Engineer - Developing new marketplace and web-based tools on Ruby on "
+            "Rails, Heroku, AWS S3, Javascript.",
+            "cloud",
+            "duty",
+        ),
+        (
+            "Machine Learning Infra Engineer: Own our GPU-backed serving stack, Kubernetes "
+            "clusters, and media serving layer.",
+            "containers",
+            "duty",
+        ),
+        # ... but not a title ("Lead Backend Engineer"), a "Build / Deploy is" field, or an item
+        # that says what the company runs (46469166, 10157027, 12628294)
+        ("Lead Infra/Backend Engineer [Tech Stack: AWS]", "cloud", "stack"),
+        ("Build / Deploy is Jenkins and Ansible.", "ci_cd", "stack"),
+        (
+            "* Building distributed systems: we run a stream data pipeline on AWS with Kafka, "
+            "EC2, Postgres, DynamoDB, S3, and friends.",
+            "cloud",
+            "stack",
+        ),
+        # required: skill-list fields of an HN header after the role's field (36153364, 24970847)
+        (
+            "ML6 | Machine Learning Engineer, Data Engineer | Python, TensorFlow, Google Cloud "
+            "Platform | Full-time | Amsterdam, Berlin, Ghent (EU)",
+            "cloud",
+            "required",
+        ),
+        # ... not before a role field, nor a field the role heads with a comma (team names)
+        # (10659890, 47984038)
+        ("Semaphore CI | Europe | Full-time | REMOTE", "ci_cd", "stack"),
+        (
+            "ML Engineer, Cloud Platform — Design and scale the core infrastructure for serving",
+            "cloud",
+            "stack",
+        ),
+        # a "full-stack" role heads its skill list; "stack" there is no stack cue (13302383)
+        ("* Full-stack developer (NodeJS, Java, C#, AWS, Azure)", "cloud", "required"),
+        # "for Developers" names an audience, not a role named after the skill (8449242)
+        ("Linode - Cloud Hosting for Developers", "cloud", "stack"),
+        # "helping people" is no duty cue; a number makes "years" a requirement (6655564, 15608930)
+        (
+            "We are a well-funded ($1M+) startup located in Berkeley, helping people work across "
+            "cloud services easier.",
+            "cloud",
+            "stack",
+        ),
+        (
+            "Our roadmap for this year contains -amongst other things- moving parts of our "
+            "infrastructure to Docker (we already run parts of our production system in Docker)",
+            "containers",
+            "stack",
+        ),
+        # absent: the skill names a customer, an investor or where the team comes from
+        # (20085470, 14492613, 25267892)
+        (
+            "We're processing billions of events daily and maintain the analytics infrastructure "
+            "for companies like DigitalOcean, Instacart, New Relic, and Docker.",
+            "observability",
+            "absent",
+        ),
+        (
+            "Our team comes from top companies like Google, Amazon, Apple, Microsoft, Docker, "
+            "Twitter, and Square.",
+            "containers",
+            "absent",
+        ),
+        (
+            "Ripcord has raised $110 million from leading investors including CDK Global, "
+            "Kleiner Perkins, GV",
+            "iac",
+            "absent",
+        ),
         # negation: stack at most
         ("No Kubernetes experience needed, we will teach you", "containers", "stack"),
         # absent
@@ -95,6 +185,9 @@ def test_strongest_level_wins(tagger: Tagger) -> None:
         ("What you'll do:", "duty"),
         ("Our stack:", "stack"),
         ("About us", "about"),
+        # decorated headings (9997498)
+        ("== What you will build ==", "duty"),
+        ("**Requirements**", "required"),
         # Portuguese headings of the GitHub issue boards
         ("Requisitos:", "required"),
         ("## Requisitos obrigatórios", "required"),
@@ -111,6 +204,29 @@ def test_strongest_level_wins(tagger: Tagger) -> None:
 def test_heading_levels(heading: str, level: str | None) -> None:
     """Section headings, English and Portuguese, set the level of the lines under them."""
     assert heading_level(heading) == level
+
+
+def test_lead_in_sentence_heads_only_its_list(tagger: Tagger) -> None:
+    """A long line ending in a lead-in sentence with a colon sets the level of the list under it,
+    and the next plain paragraph leaves that list (9997498, 16736467)."""
+    text = (
+        "Most roles require willingness to work on Nodejs, however we gravitate towards using "
+        "the right tool for the job. Experience with some of the following required:\n"
+        "- Building and scaling a modern infrastructure stack with Docker and Mesos\n"
+    )
+    assert tagger.tag(text).levels["containers"] == "required"
+    text = (
+        "Passionate about dev tools and developer productivity? Then this might interest you. "
+        "Currently looking for folks to work on:\n"
+        "* Azure Notebooks: Jupyter as a Service. (https://notebooks.azure.com)\n"
+        "Azure Notebooks is a mix of C#/.Net (FE) and Linux/Docker (BE).\n"
+    )
+    assert tagger.tag(text).levels["containers"] == "stack"
+    text = (
+        "We're looking for anyone who does & loves any of the following. Overlapping skills or "
+        "full-stack is a big plus:\nDevOps: Gitlab, CI/CD, AWS, Terraform, Ansible, docker\n"
+    )
+    assert tagger.tag(text).levels["ci_cd"] == "required"
 
 
 def test_portuguese_sections(tagger: Tagger) -> None:
