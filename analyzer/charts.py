@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
 
-from analyzer.analyze import smooth
+from analyzer.analyze import SHARE_COLUMNS, smooth
 
 __all__ = [
     "DEFINITION_LABELS",
@@ -111,19 +111,6 @@ SOURCE_LABELS: dict[str, str] = {
 }
 
 _NO_MATH: Any = {"text.parse_math": False}  # mpl types rc keys as Literals
-_SHARE_COLUMNS = (
-    "period",
-    "family",
-    "skill",
-    "definition",
-    "denominator",
-    "n",
-    "k",
-    "share",
-    "ci_low",
-    "ci_high",
-    "flags",
-)
 _GREY = "#8C8C8C"
 _LIGHT_GREY = "#D9D9D9"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -203,7 +190,7 @@ def _smoothed_line(
 ) -> pd.Series:
     """The pooled rolling share (per cent) of one family on the monthly axis, from
     :func:`analyzer.analyze.smooth`; windows whose pooled n is too small are gaps."""
-    table = fam.reset_index(drop=True)[list(_SHARE_COLUMNS)]
+    table = fam.reset_index(drop=True)[list(SHARE_COLUMNS)]
     rolled = smooth(table, window, min_n=min_n if min_n is not None else 1)
     rolled = rolled[~rolled["flags"].map(lambda f: "small_n" in flag_set(f))]
     values = pd.Series(rolled["share"].to_numpy(), index=rolled["period"].map(period_start))

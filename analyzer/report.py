@@ -37,6 +37,7 @@ from analyzer.analyze import (
     DENOMINATORS,
     DEVOPS_FAMILIES,
     POPULATIONS,
+    SHARE_COLUMNS,
     compare_sources,
     compare_sources_wide,
     cooccurrence,
@@ -75,20 +76,8 @@ __all__ = [
     "write_report",
 ]
 
-#: The columns of the tidy share table, in order.
-SHARES_COLUMNS: tuple[str, ...] = (
-    "period",
-    "family",
-    "skill",
-    "definition",
-    "denominator",
-    "n",
-    "k",
-    "share",
-    "ci_low",
-    "ci_high",
-    "flags",
-)
+#: The columns of the tidy share table, in order (defined once, in :mod:`analyzer.analyze`).
+SHARES_COLUMNS = SHARE_COLUMNS
 
 #: How a verdict against a reference share reads in the report.
 VERDICT_WORDS: dict[str, str] = {

@@ -40,6 +40,7 @@ from typing import Any
 import fsspec
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analyzer.errors import (
@@ -322,17 +323,23 @@ class Store:
     def _read(
         self,
         table: str,
-        sources: Iterable[str] | None,
+        sources: Iterable[str] | str | None,
         since: str | None,
         until: str | None,
         columns: list[str] | None,
         manifest: dict[str, Any] | None = None,
+        *,
+        tagger_version: str | None = None,
     ) -> pd.DataFrame:
         manifest = manifest or self._manifest()
         file_columns = [c for c in columns if c not in PARTITION_COLUMNS] if columns else None
+        if tagger_version is not None and file_columns is not None:
+            file_columns = list(dict.fromkeys([*file_columns, "tagger_version"]))
         parts = []
         for source, period, entry in self._partitions(manifest, table, sources, since, until):
             data = self._read_file(table, f"source={source}/period={period}", entry, file_columns)
+            if tagger_version is not None:
+                data = data.filter(pc.equal(data["tagger_version"], tagger_version))
             data = data.append_column("source", pa.array([source] * data.num_rows, pa.string()))
             data = data.append_column("period", pa.array([period] * data.num_rows, pa.string()))
             parts.append(data)
@@ -367,10 +374,7 @@ class Store:
         tagger_version: str | None = None,
     ) -> pd.DataFrame:
         """Read skill tags (one row per mention), optionally of one tagger version only."""
-        frame = self._read("tags", sources, since, until, columns)
-        if tagger_version is not None and "tagger_version" in frame:
-            frame = frame[frame["tagger_version"] == tagger_version].reset_index(drop=True)
-        return frame
+        return self._read("tags", sources, since, until, columns, tagger_version=tagger_version)
 
     def read_annotations(
         self,
@@ -381,10 +385,9 @@ class Store:
         tagger_version: str | None = None,
     ) -> pd.DataFrame:
         """Read per-posting annotations (job posting or not, roles, language, tagger version)."""
-        frame = self._read("annotations", sources, since, until, columns)
-        if tagger_version is not None and "tagger_version" in frame:
-            frame = frame[frame["tagger_version"] == tagger_version].reset_index(drop=True)
-        return frame
+        return self._read(
+            "annotations", sources, since, until, columns, tagger_version=tagger_version
+        )
 
     def iter_postings(
         self,

@@ -323,3 +323,40 @@ def test_manifest_garbage_is_corrupt(tmp_path: Path) -> None:
     (tmp_path / "_analyzer" / "manifest.json").write_text("{not json")
     with pytest.raises(CorruptStoreError, match="manifest"):
         open_store(tmp_path).status()
+
+
+def test_tagger_version_filter_works_with_column_projection(store: Store) -> None:
+    """Filtering tags by tagger version works even when that column is not among those read."""
+    with store.writer("test") as writer:
+        writer.upsert_postings(make_postings(2, periods=("2015-09",)))
+        for version, ids in (("v1", ["hn:1000"]), ("v2", ["hn:1001"])):
+            writer.write_tags(
+                pd.DataFrame(
+                    {
+                        "posting_id": ids,
+                        "source": "hn",
+                        "period": "2015-09",
+                        "is_job_posting": True,
+                        "roles": [["backend"]],
+                        "language": "en",
+                        "tagger_version": version,
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "posting_id": ids,
+                        "family": "cloud",
+                        "skill": "AWS",
+                        "level": "required",
+                        "start": 0,
+                        "end": 3,
+                        "tagger_version": version,
+                    }
+                ),
+            )
+    tags = store.read_tags(columns=["posting_id", "skill"], tagger_version="v2")
+    assert tags.values.tolist() == [["hn:1001", "AWS"]]
+    assert list(tags.columns) == ["posting_id", "skill"]
+    assert store.read_annotations(columns=["posting_id"], tagger_version="v1")[
+        "posting_id"
+    ].tolist() == ["hn:1000"]
