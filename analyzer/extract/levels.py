@@ -65,7 +65,7 @@ _H_REQUIRED = re.compile(
 _H_DUTY = re.compile(
     r"responsibilit\w*|what you('ll| will|’ll) (do|be doing|work on|own|build)|you will|you'll|"
     r"you’ll|(the|your) role|\brole\b|day[- ]to[- ]day|your (mission|impact|job|work)|duties|"
-    r"tasks|what you'?ll be working on|in this role|responsabilidades|atividades|atribuições|"
+    r"tasks|what you'?ll be working on|in this role|you can expect to|responsabilidades|atividades|atribuições|"
     r"o que (você|voce) (vai|irá|ira) fazer|desafios|o que você fará|the job|job description|"
     r"the work|what's the job|the position|position|funções|suas (atividades|tarefas)"
 )
@@ -255,7 +255,7 @@ _STACK_CUE = re.compile(
     r"running on|runs on|run on|built on|built with|built using|our (current )?(tech|technology|"
     r"technologies|stack|tools|tooling)|(?<!full[- ])(?<!full)stack|tech|technologies|we deploy|"
     r"deployed (on|to|in)|we host|hosted (on|in|at)|we're on|we are on|we leverage|we rely|"
-    r"powered by|we love|we like|we work with|we've|we have|we're|we are|we|usamos|utilizamos|"
+    r"powered by|we love|we like|we work with|get to (work|play) with|we've|we have|we're|we are|we|usamos|utilizamos|"
     r"nossa stack)\b"
 )
 _REQ_AFTER = re.compile(
@@ -275,7 +275,7 @@ _ROLE_AFTER = re.compile(
 )
 _LIST_GAP_BAD = re.compile(
     r"\b(we|our|you|your|is|are|will|was|who|that|which|to|for|of|in|at|on|build\w*|"
-    r"work\w*|using|use|stack|tech)\b|[.!?]"
+    r"work\w*|using|use|stack|tech)\b|[.!?](\s|$)"
 )
 #: Work verbs that open a duty item, as imperatives ("Build ...") or gerunds ("Building ...").
 _WORK_VERBS = (
