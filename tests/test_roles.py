@@ -149,6 +149,70 @@ def test_poster_describing_themself_is_not_a_role() -> None:
     assert "backend" not in result.roles
 
 
+def test_server_side_work_makes_an_unspecialised_title_backend() -> None:
+    """Two kinds of server-side work (APIs, data pipelines, microservices) under a bare
+    "Software Engineers" header make the role backend, as the annotators read it (Delixus)."""
+    text = (
+        "Delixus | Bangalore, India | onsite | Principal and Senior Software Engineers | Rs. 20 "
+        "to 39 lakh\n\nDelixus is hiring several Principal Software Engineers. You will lead the "
+        "development of API integrations and create a scalable data pipeline using a "
+        "microservices architecture, Kafka, Java and/or Kotlin, and AWS Aurora (PostgreSQL)."
+    )
+    assert "backend" in roles_of(text)
+
+
+def test_one_server_side_word_is_not_enough() -> None:
+    """A single server-ish word (the product "combines a spreadsheet and a database") leaves a
+    bare "Software Engineer" generic (Fieldbook)."""
+    text = (
+        "Fieldbook | https://fieldbook.com | San Mateo, CA | Software Engineer | Full time, "
+        "Onsite, Visa OK\nFieldbook is a new information tool that combines the best of a "
+        "spreadsheet and a database."
+    )
+    assert roles_of(text) == {"generic_swe"}
+
+
+def test_header_specialty_keeps_body_backend_mentions_out() -> None:
+    """A frontend ad that mentions "the backend" as context is not a backend role (50onRed)."""
+    text = (
+        "50onRed in Philadelphia, PA is looking for a Javascript Engineer (Open to Relo)\n"
+        "We are looking for a frontend engineer who understands how to bridge the gap between "
+        "the functionality being built on the backend and the experience of our users."
+    )
+    result = roles_of(text)
+    assert "frontend" in result
+    assert "backend" not in result
+
+
+def test_developer_platform_is_a_product_not_a_role() -> None:
+    """ "the infraless API developer platform" names a product; the DevOps header decides."""
+    text = (
+        "WunderGraph | Senior DevOps Engineer | Full-time | Remote in EMEA\nWe are building "
+        "WunderGraph cloud, the infraless API developer platform. Without a single thought "
+        "about infrastructure, developers can integrate any back-end in seconds."
+    )
+    assert roles_of(text) == {"devops_sre"}
+
+
+def test_colleagues_after_a_comma_are_not_a_qualifier() -> None:
+    """ "Android devs, our backend devs" lists colleagues: "our" starts a new noun phrase."""
+    text = (
+        "Viadeo | iOS developer | Paris, France | full time\nYou'll be working with the whole "
+        "mobile team: Android devs, our backend devs, marketing, design."
+    )
+    assert "backend" not in roles_of(text)
+    assert "mobile" in roles_of(text)
+
+
+def test_database_engineers_are_backend() -> None:
+    """ "Core database engineers" build server-side storage: backend (Timescale)."""
+    text = (
+        "Timescale | New York, NY | Stockholm, Sweden | ONSITE | FULL-TIME\n"
+        "- Core database engineers\n- R&D engineers\n- Customer success manager"
+    )
+    assert {"backend", "non_eng"} <= roles_of(text)
+
+
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
@@ -200,15 +264,8 @@ def _load_dev() -> tuple[list[dict], dict[int, str]]:
     return labels, texts
 
 
-@pytest.mark.corpus
-@pytest.mark.slow
-@pytest.mark.skipif(not (DATA / "labels" / "dev.jsonl").exists(), reason="../shared/data absent")
-def test_dev_labels_meet_the_targets() -> None:
-    """On the 300 dev labels: is_job_posting accuracy >= 0.97, backend-or-fullstack F1 >= 0.87.
-
-    The issue's target is 0.90; the floor here pins the measured 0.88 so a regression fails.
-    """
-    labels, texts = _load_dev()
+def _scores(labels: list[dict], texts: dict[int, str]) -> tuple[float, float]:
+    """is_job_posting accuracy and backend-or-fullstack F1 of the classifier on ``labels``."""
     target = {"backend", "fullstack"}
     ok = tp = fp = fn = 0
     for lab in labels:
@@ -216,19 +273,35 @@ def test_dev_labels_meet_the_targets() -> None:
         ok += res.is_job_posting == lab["is_job_posting"]
         g, p = bool(set(lab["roles"]) & target), bool(set(res.roles) & target)
         tp, fp, fn = tp + (g and p), fp + (p and not g), fn + (g and not p)
-    f1 = 2 * tp / (2 * tp + fp + fn)
-    assert ok / len(labels) >= 0.97
-    assert f1 >= 0.87
+    return ok / len(labels), 2 * tp / (2 * tp + fp + fn)
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "labels" / "dev.jsonl").exists(), reason="../shared/data absent")
+def test_dev_labels_meet_the_targets() -> None:
+    """On the 300 dev labels: is_job_posting accuracy >= 0.97, backend-or-fullstack F1 >= 0.91.
+
+    Measured with roles.v2: accuracy 1.000, F1 0.917; on the odd-id half, which the rules were
+    not developed on, F1 0.906 (floor 0.90). The floors sit just under the measurements so a
+    regression fails.
+    """
+    labels, texts = _load_dev()
+    accuracy, f1 = _scores(labels, texts)
+    assert accuracy >= 0.97
+    assert f1 >= 0.91
+    _, held_out_f1 = _scores([lab for lab in labels if lab["id"] % 2 == 1], texts)
+    assert held_out_f1 >= 0.90
 
 
 @pytest.mark.corpus
 @pytest.mark.skipif(not (DATA / "labels" / "dev.jsonl").exists(), reason="../shared/data absent")
 def test_classifier_is_fast_enough() -> None:
-    """Classifying a 1,000-posting sample takes well under a millisecond per posting."""
+    """Classifying a 1,200-posting sample takes under a millisecond per posting."""
     _, texts = _load_dev()
     sample = list(texts.values()) * 4
     start = time.perf_counter()
     for text in sample:
         classify_roles(text)
     per_posting = (time.perf_counter() - start) / len(sample)
-    assert per_posting < 0.002  # loose bound for a shared CI machine; measured ~0.4 ms
+    assert per_posting < 0.001  # loose bound for a shared CI machine; measured ~0.15 ms

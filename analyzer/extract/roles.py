@@ -250,7 +250,7 @@ _PT_STOP = _set(". ; : ! ? \n | ( ) - – —")
 _PT_GENDER = _set("a o as os")
 _LEFT_TOKENS = 6
 _RIGHT_TOKENS = 7
-_LEAD_CHARS = 1500
+_LEAD_CHARS = 2000
 _HEAD_TOKENS = 60
 
 _INTERESTING = frozenset(_NOUNS | _WHOLE.keys() | _WHOLE_PAIR_FIRST | {"(", "\n"})
@@ -370,7 +370,12 @@ def _noun_roles(toks: list[str], i: int) -> set[str] | None:
         in_paren = nxt == "("
         weak_right = in_paren
         for tok in toks[i + 2 : i + 2 + _RIGHT_TOKENS]:
-            if tok in _RIGHT_STOP or tok in _NOUNS or (tok == "," and not in_paren):
+            if (
+                tok in _RIGHT_STOP
+                or tok in _NOUNS
+                or tok in _NOT_OPENING  # "Android devs, our backend devs": a new noun phrase
+                or (tok == "," and not in_paren)
+            ):
                 break
             right.append(tok)
     roles = _qualifiers(left, weak=True)
