@@ -112,7 +112,7 @@ def tagger() -> Tagger:
         ),
         # ... not before a role field, nor a field the role heads with a comma (team names)
         # (10659890, 47984038)
-        ("Semaphore CI | Europe | Full-time | REMOTE", "ci_cd", "stack"),
+        ("Semaphore CI | Europe | Full-time | REMOTE", "ci_cd", "absent"),
         (
             "ML Engineer, Cloud Platform — Design and scale the core infrastructure for serving",
             "cloud",
@@ -155,6 +155,20 @@ def tagger() -> Tagger:
             "iac",
             "absent",
         ),
+        # the employer's name opening a posting is not a skill; a role title is (8823979, 13306026,
+        # 16502889)
+        ("PagerDuty - San Francisco and Toronto, Full time", "observability", "absent"),
+        ("Kinesis | Full Stack Web Developer | Sydney, Australia | Full-time", "cloud", "absent"),
+        ("Cloud Engineer | JP Morgan - Wilmington, DE - Columbus, OH", "cloud", "duty"),
+        # "get to work with" lists what the team uses (15389575); "You can expect to:" heads duties
+        # (13637765)
+        (
+            "Some things you'd get to work with here: React, Golang, PHP, Docker + Kubernetes on "
+            "Google Cloud Platform, Redis, MongoDB and MySQL.",
+            "containers",
+            "stack",
+        ),
+        ("You can expect to:\nUse Chef and AWS OpsWorks to manage configurations.", "iac", "duty"),
         # negation: stack at most
         ("No Kubernetes experience needed, we will teach you", "containers", "stack"),
         # absent

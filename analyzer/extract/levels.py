@@ -349,6 +349,23 @@ def _header_list(text: str, lo: int, start: int, end: int, hi: int) -> bool:
     )
 
 
+#: What follows an employer's name opening a posting: a header separator, a link, a line end.
+_AFTER_EMPLOYER = re.compile(
+    r"(\s*\n|\s*$|(\s+[A-Z0-9][\w.&'’-]*){0,3}(\s*\||\s[-–—]\s|\s*\(|\s+\[|,? [Ii]nc\b|"
+    r"\s+is hiring))"
+)
+
+
+def _employer_name(text: str, start: int, end: int) -> bool:
+    """Whether a mention opens the posting as the employer's name ("PagerDuty | San Francisco",
+    "Datadog - NYC"): the company is not a skill the posting asks for or uses."""
+    after = _AFTER_EMPLOYER.match(text, end) if not text[:start].strip(" \t*#>_") else None
+    if after is None:
+        return False
+    field_end = after.end()
+    return not _ROLE_WORD.search(text[start:field_end].lower())
+
+
 def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
     """Return the level of the skill mention at ``text[start:end]`` (see the module docstring).
 
@@ -367,6 +384,8 @@ def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
         return "preferred"
     if _NEG_CUE.search(clause):
         return "stack"
+    if _employer_name(text, start, end):
+        return "absent"
     required_at = _last_end(_REQ_CUE, before)
     lead = _LEAD_VERB.match(before)
     if lead and section not in ("stack", "about") and not _WE_USE.search(before, lead.end()):
@@ -389,7 +408,7 @@ def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
         return "required"
     if _header_list(text, lo, start, end, hi):
         return "required"
-    if _ROLE_AFTER.match(after):
+    if _ROLE_AFTER.match(after) or _ROLE_WORD.search(clause[start - lo : end - lo]):
         return "duty"
     if section in ("required", "duty", "stack"):
         return section
