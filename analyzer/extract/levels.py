@@ -359,7 +359,9 @@ _AFTER_EMPLOYER = re.compile(
 def _employer_name(text: str, start: int, end: int) -> bool:
     """Whether a mention opens the posting as the employer's name ("PagerDuty | San Francisco",
     "Datadog - NYC"): the company is not a skill the posting asks for or uses."""
-    after = _AFTER_EMPLOYER.match(text, end) if not text[:start].strip(" \t*#>_") else None
+    if start > 16 or text[:start].strip(" \t*#>_"):
+        return False
+    after = _AFTER_EMPLOYER.match(text, end)
     if after is None:
         return False
     field_end = after.end()
