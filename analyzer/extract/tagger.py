@@ -1,33 +1,30 @@
 """The skill tagger: finds skill mentions, gives each family a requirement level, and classifies roles.
 
 Design (measured in ``benchmarks/bench_tagger.py``): running spaCy over every full posting is the
-slow, obvious design. Here one compiled regular expression (a trie of every alias, lowercased)
-scans each posting first; only the clauses around its hits are tokenized by spaCy (``nlp.pipe`` of
-a blank English pipeline, batched across postings), where two ``PhraseMatcher``s (``LOWER`` for
-ordinary aliases, ``ORTH`` for cased ones such as "Chef" or "CI") find the token-aligned mentions.
-The longest match wins, so look-alike phrases in the taxonomy's ``ignore`` sense ("Marketing
-Cloud") hide the shorter alias inside them. Ambiguous aliases must pass their context/reject
-rules, then :func:`analyzer.extract.levels.mention_level` gives each mention its level, and each
-family takes the strongest level of its mentions.
+slow, obvious design. Here :class:`~analyzer.extract.mentions.MentionFinder` scans each posting
+with one compiled regex (a trie of every alias, lowercased); spaCy's tokenizer (``spacy.blank``,
+cached per whitespace-free chunk) checks that each hit starts and ends on token boundaries and
+which alias its tokens spell, and only the line windows where tokens decide (URLs, possible
+overlapping phrases) go through spaCy's two ``PhraseMatcher``s (``LOWER`` for ordinary aliases,
+``ORTH`` for cased ones such as "Chef" or "CI"), batched with ``nlp.tokenizer.pipe``. The longest
+match wins, so look-alike phrases in the taxonomy's ``ignore`` sense ("Marketing Cloud") hide the
+shorter alias inside them. Ambiguous aliases must pass their context/reject rules, then
+:func:`analyzer.extract.levels.mention_level` gives each mention its level, and each family takes
+the strongest level of its mentions.
 
 The tagger's :attr:`Tagger.version` names every component, so stored tags never silently mix
-two versions: ``keywords.v1+levels.v1+roles.v1+taxonomy.1``.
+two versions: ``keywords.v2+levels.v1+roles.v2+taxonomy.1``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-import spacy
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Span
-from spacy.util import compile_infix_regex, filter_spans
-
 from analyzer.extract.levels import LEVELS_VERSION, Sections, mention_level, strongest
+from analyzer.extract.mentions import MentionFinder, keyword_regex, make_nlp
 from analyzer.extract.normalize import detect_language
 from analyzer.extract.roles import ROLES_VERSION, classify_roles
 from analyzer.extract.taxonomy import Alias, Taxonomy, load_taxonomy
@@ -36,10 +33,9 @@ from analyzer.models import FAMILIES
 __all__ = ["KEYWORDS_VERSION", "Mention", "TagResult", "Tagger", "keyword_regex"]
 
 #: Bumped whenever the mention finder changes (not the taxonomy data: that has its own version).
-KEYWORDS_VERSION = "keywords.v1"
-
-#: Characters of context tokenized on each side of a hit (enough for the longest look-alike phrase).
-_WINDOW = 60
+#: v2: hits are checked on spaCy tokens of their own chunks, so a mention is no longer cut short
+#: where a ±60-character window ended in the middle of it ("Cloud" of "CloudFormation").
+KEYWORDS_VERSION = "keywords.v2"
 
 
 @dataclass(frozen=True)
@@ -101,43 +97,8 @@ class TagResult:
         )
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
-    """An efficient regex alternation of ``words``: a character trie, so matching never backtracks
-    over hundreds of alternatives at every position."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return build(trie)
-
-
-def keyword_regex(taxonomy: Taxonomy) -> re.Pattern[str]:
-    """One compiled regex matching every alias of the taxonomy in lowercased text, as whole words.
-
-    This is the tagger's prefilter, and on its own the "bare keyword scan" of the benchmark.
-    """
-    words = {a.text.lower() for a in taxonomy.aliases}
-    return re.compile(r"(?<![a-z0-9])" + _trie_pattern(words) + r"(?![a-z0-9])")
-
-
-def _make_nlp() -> spacy.language.Language:
-    """A blank English pipeline whose tokenizer also splits on ``, / ( ) | ; : + &`` between any
-    characters, so "EC2,S3" or "AWS/GCP" yield separate tokens."""
-    nlp = spacy.blank("en")
-    infixes = [*nlp.Defaults.infixes, r"[,/()|;:+&\[\]]"]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    return nlp
+#: The level of a family with no mention.
+_ABSENT = strongest([])
 
 
 class Tagger:
@@ -154,16 +115,8 @@ class Tagger:
         self.version = (
             f"{KEYWORDS_VERSION}+{LEVELS_VERSION}+{ROLES_VERSION}+taxonomy.{self.taxonomy.version}"
         )
-        self.nlp = _make_nlp()
-        self._prefilter = keyword_regex(self.taxonomy)
-        self._lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self._orth = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        self._alias_of: dict[int, Alias] = {}
-        for alias in self.taxonomy.aliases:
-            key = ("cased:" if alias.cased else "lower:") + alias.text
-            self._alias_of[self.nlp.vocab.strings.add(key)] = alias
-            matcher = self._orth if alias.cased else self._lower
-            matcher.add(key, [self.nlp.make_doc(alias.text)])
+        self.nlp = make_nlp()
+        self.mentions = MentionFinder(self.taxonomy, self.nlp)
 
     def __repr__(self) -> str:
         return f"Tagger(version={self.version!r})"
@@ -203,35 +156,8 @@ class Tagger:
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _windows(self, text: str, low: str) -> list[tuple[int, int]]:
-        """The line spans (clipped around hits) that hold at least one prefilter hit, merged."""
-        spans: list[tuple[int, int]] = []
-        for m in self._prefilter.finditer(low):
-            s, e = m.start(), m.end()
-            if spans and s < spans[-1][1]:
-                continue
-            line_start = low.rfind("\n", 0, s) + 1
-            line_end = low.find("\n", e)
-            line_end = len(low) if line_end < 0 else line_end
-            lo, hi = max(line_start, s - _WINDOW), min(line_end, e + _WINDOW)
-            if spans and lo <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
-            else:
-                spans.append((lo, hi))
-        return spans
-
     def _tag_batch(self, batch: list[tuple[str, str | None]]) -> list[TagResult]:
-        windows: list[tuple[int, int, int]] = []  # (posting index, start, end)
-        for i, (text, _title) in enumerate(batch):
-            windows.extend((i, s, e) for s, e in self._windows(text, text.lower()))
-        found: list[list[tuple[int, int, Alias]]] = [[] for _ in batch]
-        texts = (batch[i][0][s:e] for i, s, e in windows)
-        for (i, s, _e), doc in zip(windows, self.nlp.tokenizer.pipe(texts), strict=True):
-            matches = [*self._lower(doc), *self._orth(doc)]
-            for span in filter_spans([Span(doc, a, b, label=mid) for mid, a, b in matches]):
-                found[i].append(
-                    (s + span.start_char, s + span.end_char, self._alias_of[span.label])
-                )
+        found = self.mentions.find([text for text, _title in batch])
         return [
             self._result(text, title, hits)
             for (text, title), hits in zip(batch, found, strict=True)
@@ -251,10 +177,14 @@ class Tagger:
             level = mention_level(text, start, end, sections)
             for family in alias.skill.families:
                 mentions.append(Mention(alias.skill.name, family, level, start, end))
-        by_family: dict[str, list[str]] = {}
-        for mention in mentions:
-            by_family.setdefault(mention.family, []).append(mention.level)
-        levels = {family: strongest(by_family.get(family, [])) for family in FAMILIES}
+        levels = dict.fromkeys(FAMILIES, _ABSENT)
+        if mentions:
+            by_family: dict[str, list[str]] = {}
+            for mention in mentions:
+                by_family.setdefault(mention.family, []).append(mention.level)
+            for family, found in by_family.items():
+                if family in levels:
+                    levels[family] = strongest(found)
         return TagResult(
             skills=mentions,
             levels=levels,

@@ -1,0 +1,320 @@
+"""Skill mentions, fast: one regex scan, spaCy's tokenizer on the words it hits, and spaCy's
+``PhraseMatcher`` only where tokens decide.
+
+A mention is what two ``PhraseMatcher``s (``LOWER`` for ordinary aliases, ``ORTH`` for cased ones)
+would find over spaCy tokens, the longest span winning (``filter_spans``). Running spaCy over
+every posting is slow, so :class:`MentionFinder` gets the same answer in three steps:
+
+1. **Scan**: one compiled regex (a character trie of every lowercased alias, starting after a
+   non-alphanumeric character) over the lowercased text. Two postings in three have no hit and
+   cost nothing more.
+2. **Check each hit with spaCy's tokenizer**: spaCy tokenizes each whitespace-free chunk on its
+   own, so the tokens of the chunks a hit touches (cached per chunk string) say whether the hit
+   starts and ends on token boundaries (URLs and e-mail addresses are single tokens, so
+   ``aws.amazon.com`` is no mention), and which alias its tokens spell (``LOWER``, then
+   ``ORTH`` for cased aliases). A hit is decided right there when no longer phrase of the
+   taxonomy could overlap it: neither the token before it nor the token after it forms, with
+   its edge token, a consecutive pair of any multi-token alias.
+3. **Everything else** (a chunk too long to check, tokens that do not spell the alias, a
+   possible overlapping phrase, ambiguous duplicate patterns, text whose lowercase changes its
+   length) goes to spaCy: the line window around the hits (60 characters each side) is
+   tokenized (``nlp.tokenizer.pipe``, batched across postings) and both matchers run over it.
+
+The result is the same as matching every window with spaCy (the design of ``keywords.v1``),
+minus that design's accidents: a window edge cutting a word in two ("xaws" seen as "aws").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from itertools import pairwise
+from typing import Any
+
+import spacy
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Span
+from spacy.util import compile_infix_regex, filter_spans
+
+from analyzer.extract.taxonomy import Alias, Taxonomy
+
+__all__ = ["Hit", "MentionFinder", "keyword_regex", "make_nlp", "trie_pattern"]
+
+#: One mention found in a text: (start, end, alias), offsets into the original text.
+Hit = tuple[int, int, Alias]
+
+#: Characters of context tokenized on each side of a hit sent to spaCy.
+WINDOW = 60
+
+#: Longest whitespace-free chunk checked with the chunk cache; longer ones (URLs) go to spaCy.
+_REACH = 64
+
+#: Chunk tokenizations kept before the cache is cleared (memory stays flat).
+_CACHE_SIZE = 100_000
+
+_UNSAFE = object()  # a hit that only a spaCy window can decide
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """An efficient regex alternation of ``words``: a character trie, so matching never backtracks
+    over hundreds of alternatives at every position."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+def keyword_regex(taxonomy: Taxonomy) -> re.Pattern[str]:
+    """One compiled regex matching every alias of the taxonomy in lowercased text, as whole words.
+
+    This is the plain form of the scan (a lookbehind at every position), and on its own the
+    "bare keyword scan" floor of the benchmark.
+    """
+    words = {a.text.lower() for a in taxonomy.aliases}
+    return re.compile(r"(?<![a-z0-9])" + trie_pattern(words) + r"(?![a-z0-9])")
+
+
+def make_nlp() -> spacy.language.Language:
+    """A blank English pipeline whose tokenizer also splits on ``, / ( ) | ; : + &`` between any
+    characters, so "EC2,S3" or "AWS/GCP" yield separate tokens."""
+    nlp = spacy.blank("en")
+    infixes = [*nlp.Defaults.infixes, r"[,/()|;:+&\[\]]"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    return nlp
+
+
+class _Scanner:
+    """The hits of the trie regex in lowercased text: the same (start, end) pairs as
+    :func:`keyword_regex`, about twice as fast.
+
+    Every alias starts and ends with ``[a-z0-9]``, so "no alphanumeric before the hit" can be a
+    consumed separator character instead of a lookbehind: the regex then starts with a character
+    class and the regex engine skips the letters between separators without trying a match.
+    """
+
+    def __init__(self, words: set[str]) -> None:
+        trie = trie_pattern(words)
+        self.fast = all(w[:1].isascii() and w[:1].isalnum() for w in words) and all(
+            w[-1:].isascii() and w[-1:].isalnum() for w in words
+        )
+        if self.fast:
+            self._inner = re.compile(r"[^a-z0-9](" + trie + r")(?![a-z0-9])")
+            self._first = re.compile(r"(?:" + trie + r")(?![a-z0-9])")
+        else:  # an alias edge that is not alphanumeric: keep the lookbehind form
+            self._inner = re.compile(r"(?<![a-z0-9])(" + trie + r")(?![a-z0-9])")
+
+    def __call__(self, low: str) -> list[tuple[int, int]]:
+        if not self.fast:
+            return [m.span(1) for m in self._inner.finditer(low)]
+        first = self._first.match(low)
+        if first is None:
+            return [m.span(1) for m in self._inner.finditer(low)]
+        return [first.span(), *(m.span(1) for m in self._inner.finditer(low, first.end()))]
+
+
+class MentionFinder:
+    """Finds the alias mentions of a taxonomy in plain texts (see the module docstring).
+
+    Args:
+        taxonomy: the loaded taxonomy.
+        nlp: the blank pipeline whose tokenizer defines tokens (:func:`make_nlp`).
+    """
+
+    def __init__(self, taxonomy: Taxonomy, nlp: spacy.language.Language) -> None:
+        self.taxonomy = taxonomy
+        self.nlp = nlp
+        self.scan = _Scanner({a.text.lower() for a in taxonomy.aliases})
+        self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._alias_of: dict[int, Alias] = {}
+        # token tuple -> aliases spelled by it: LOWER tuples for plain aliases, ORTH for cased
+        self._by_lower: dict[tuple[str, ...], list[Alias]] = {}
+        self._by_orth: dict[tuple[str, ...], list[Alias]] = {}
+        self._pairs: set[tuple[str, str]] = set()  # consecutive tokens inside multi-token aliases
+        self._chunks: dict[str, tuple[tuple[int, int], ...]] = {}
+        for alias in taxonomy.aliases:
+            key = ("cased:" if alias.cased else "lower:") + alias.text
+            self._alias_of[nlp.vocab.strings.add(key)] = alias
+            pattern = nlp.make_doc(alias.text)
+            (self._orth if alias.cased else self._lower).add(key, [pattern])
+            if alias.cased:
+                self._by_orth.setdefault(tuple(t.text for t in pattern), []).append(alias)
+            else:
+                self._by_lower.setdefault(tuple(t.lower_ for t in pattern), []).append(alias)
+            self._pairs.update(pairwise(t.lower_ for t in pattern))
+        self._firsts = {a for a, _ in self._pairs}
+        self._seconds = {b for _, b in self._pairs}
+        # aliases that are not single-space separated words cannot be checked chunk by chunk
+        self._odd = {
+            a.text.lower()
+            for a in taxonomy.aliases
+            if "  " in a.text or any(c.isspace() and c != " " for c in a.text)
+        }
+
+    def find(self, texts: list[str]) -> list[list[Hit]]:
+        """The mentions of each text, each list in text order (longest span wins)."""
+        found: list[list[Hit]] = [[] for _ in texts]
+        windows: list[tuple[int, int, int]] = []  # (text index, start, end) for spaCy
+        for i, text in enumerate(texts):
+            low = text.lower()
+            hits = self.scan(low)
+            if not hits:
+                continue
+            if len(low) != len(text):  # offsets would drift: spaCy on every window
+                windows.extend((i, s, e) for s, e in _windows(low, hits))
+                continue
+            decided = [self._decide(text, s, e) for s, e in hits]
+            if _UNSAFE not in decided:
+                found[i] = [d for d in decided if d is not None]  # type: ignore[misc]
+                continue
+            kept: list[Hit] = []
+            for lo, hi, members in _windows_with_members(low, hits):
+                if any(decided[k] is _UNSAFE for k in members):
+                    windows.append((i, lo, hi))
+                else:
+                    kept.extend(d for k in members if (d := decided[k]) is not None)  # type: ignore[misc]
+            found[i] = kept
+        if windows:
+            self._match_windows(texts, windows, found)
+        return found
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _tokens(self, chunk: str) -> tuple[tuple[int, int], ...]:
+        """(start, end) of each spaCy token of a whitespace-free chunk (cached per chunk)."""
+        spans = self._chunks.get(chunk)
+        if spans is None:
+            if len(self._chunks) >= _CACHE_SIZE:
+                self._chunks.clear()
+            spans = tuple((t.idx, t.idx + len(t)) for t in self.nlp.tokenizer(chunk))
+            self._chunks[chunk] = spans
+        return spans
+
+    def _edge_token(self, run: str, last: bool) -> str:
+        """The last (or first) spaCy token of a whitespace-free run."""
+        a, b = self._tokens(run)[-1 if last else 0]
+        return run[a:b]
+
+    def _decide(self, text: str, s: int, e: int) -> Hit | object | None:
+        """The mention a regex hit at ``text[s:e]`` is, ``None`` if none, or ``_UNSAFE``."""
+        left = right = ""
+        if s and not text[s - 1].isspace():
+            left = _run_before(text, s)
+            if not left:
+                return _UNSAFE
+        if e < len(text) and not text[e].isspace():
+            right = _run_after(text, e)
+            if not right:
+                return _UNSAFE
+        middle = text[s:e]
+        if middle.lower() in self._odd:
+            return _UNSAFE
+        # Tokens partition each chunk, so the hit is token-aligned unless a token straddles it.
+        region = left + middle + right
+        hs, he = len(left), len(left) + len(middle)
+        inside: list[str] = []
+        before = after = ""  # the tokens touching the hit inside its own chunks
+        offset = 0
+        for chunk in region.split(" "):
+            for a, b in self._tokens(chunk):
+                a += offset
+                b += offset
+                if b <= hs:
+                    before = region[a:b]
+                elif a >= he:
+                    after = after or region[a:b]
+                elif a >= hs and b <= he:
+                    inside.append(region[a:b])
+                else:
+                    return _UNSAFE
+            offset += len(chunk) + 1
+        first, last = inside[0].lower(), inside[-1].lower()
+        # A longer phrase could overlap the hit only through the token before or after it.
+        if first in self._seconds:
+            if not left and s >= 2 and text[s - 1] == " " and not text[s - 2].isspace():
+                run = _run_before(text, s - 1)
+                if not run:
+                    return _UNSAFE
+                before = self._edge_token(run, last=True)
+            if before and (before.lower(), first) in self._pairs:
+                return _UNSAFE
+        if last in self._firsts:
+            if not right and e + 1 < len(text) and text[e] == " " and not text[e + 1].isspace():
+                run = _run_after(text, e + 1)
+                if not run:
+                    return _UNSAFE
+                after = self._edge_token(run, last=False)
+            if after and (last, after.lower()) in self._pairs:
+                return _UNSAFE
+        orth = tuple(inside)
+        candidates = self._by_lower.get(tuple(t.lower() for t in orth)) or self._by_orth.get(orth)
+        if not candidates:
+            return None
+        if len(candidates) > 1 and len({(a.skill, a.context, a.reject) for a in candidates}) > 1:
+            return _UNSAFE  # which one spaCy reports first is not defined
+        return (s, e, candidates[0])
+
+    def _match_windows(
+        self, texts: list[str], windows: list[tuple[int, int, int]], found: list[list[Hit]]
+    ) -> None:
+        """Match the windows with spaCy and merge their mentions into ``found`` (text order)."""
+        touched: set[int] = set()
+        pieces = (texts[i][s:e] for i, s, e in windows)
+        for (i, s, _e), doc in zip(windows, self.nlp.tokenizer.pipe(pieces), strict=True):
+            matches = [*self._lower(doc), *self._orth(doc)]
+            for span in filter_spans([Span(doc, a, b, label=mid) for mid, a, b in matches]):
+                found[i].append(
+                    (s + span.start_char, s + span.end_char, self._alias_of[span.label])
+                )
+            touched.add(i)
+        for i in touched:
+            found[i].sort(key=lambda hit: hit[0])
+
+
+def _run_before(text: str, at: int) -> str:
+    """The whitespace-free run of ``text`` ending at ``at`` ("" when longer than the reach)."""
+    run = text[max(0, at - _REACH) : at].rsplit(None, 1)[-1]
+    return "" if len(run) == _REACH else run
+
+
+def _run_after(text: str, at: int) -> str:
+    """The whitespace-free run of ``text`` starting at ``at`` ("" when longer than the reach)."""
+    run = text[at : at + _REACH].split(None, 1)[0]
+    return "" if len(run) == _REACH else run
+
+
+def _windows(low: str, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The line spans (clipped to :data:`WINDOW` around hits) that hold the hits, merged."""
+    return [(lo, hi) for lo, hi, _ in _windows_with_members(low, hits)]
+
+
+def _windows_with_members(
+    low: str, hits: list[tuple[int, int]]
+) -> list[tuple[int, int, list[int]]]:
+    """Like :func:`_windows`, with the indexes of the hits each window holds."""
+    spans: list[tuple[int, int, list[int]]] = []
+    for k, (s, e) in enumerate(hits):
+        if spans and s < spans[-1][1]:
+            spans[-1][2].append(k)
+            continue
+        line_start = low.rfind("\n", 0, s) + 1
+        line_end = low.find("\n", e)
+        line_end = len(low) if line_end < 0 else line_end
+        lo, hi = max(line_start, s - WINDOW), min(line_end, e + WINDOW)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], hi), [*spans[-1][2], k])
+        else:
+            spans.append((lo, hi, [k]))
+    return spans
