@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from html.parser import HTMLParser
 
 __all__ = ["detect_language", "html_to_text", "markdown_to_text", "to_text"]
@@ -170,6 +169,13 @@ _STOPWORDS: dict[str, frozenset[str]] = {
 _URL = re.compile(r"(?:https?://|www\.)\S+|\.com\b")
 _WORD = re.compile(r"[a-zà-ỹ]+")  # on lowercased text; covers pt/es/vi letters
 _VI_MARKS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
+# word -> the languages whose stop list holds it (one dict lookup per word of the sample)
+_STOP_LANGS: dict[str, tuple[str, ...]] = {}
+for _lang, _stops in _STOPWORDS.items():
+    for _w in _stops:
+        _STOP_LANGS[_w] = (*_STOP_LANGS.get(_w, ()), _lang)
+# on ASCII text the words of _WORD are the runs of a-z: map everything else to a space and split
+_ASCII_WORDS = str.maketrans({i: (chr(i) if 97 <= i <= 122 else " ") for i in range(128)})
 
 
 def detect_language(text: str) -> str:
@@ -178,18 +184,25 @@ def detect_language(text: str) -> str:
     A language wins when it has the most stop-word hits and at least 3 of them (and 5% of the
     words); Vietnamese is also recognised by its letters. Texts too short to tell give ``other``.
     """
-    sample = _URL.sub(" ", text[:800].lower())
-    words = Counter(_WORD.findall(sample))
-    n_words = words.total()
+    sample = text[:800].lower()
+    if "http" in sample or "www." in sample or ".com" in sample:
+        sample = _URL.sub(" ", sample)
+    plain = sample.isascii()  # no Vietnamese marks, no accents: skip those scans
+    words = sample.translate(_ASCII_WORDS).split() if plain else _WORD.findall(sample)
+    n_words = len(words)
     if not n_words:
         return "other"
-    if len(_VI_MARKS.findall(sample)) >= max(3, n_words // 20):
+    if not plain and len(_VI_MARKS.findall(sample)) >= max(3, n_words // 20):
         return "vi"
-    counts = {lang: sum(words[w] for w in stops) for lang, stops in _STOPWORDS.items()}
+    counts = dict.fromkeys(_STOPWORDS, 0)
+    for langs in map(_STOP_LANGS.get, words):
+        if langs:
+            for lang in langs:
+                counts[lang] += 1
     # Shared words ("de", "a", "que") count for pt and es alike; distinctive letters break ties.
-    if counts["pt"] and re.search(r"[ãõç]|ção\b|ções\b", sample):
+    if counts["pt"] and not plain and re.search(r"[ãõç]|ção\b|ções\b", sample):
         counts["pt"] += 2
-    if counts["es"] and re.search(r"ñ|ción\b|¿|¡", sample):
+    if counts["es"] and not plain and re.search(r"ñ|ción\b|¿|¡", sample):
         counts["es"] += 2
     best = max(counts, key=lambda lang: counts[lang])
     if counts[best] < 3 or counts[best] < 0.05 * n_words:
