@@ -118,7 +118,9 @@ _STRONG = _words(
 )
 # Weak qualifiers (languages, frameworks, "platform") name a role only when no strong qualifier
 # does: "Backend Engineer (Python, Go)" is backend, "SRE (Kubernetes, Java/Python)" is not, and
-# "Data Platform Engineer" is data, while "Python/Django developers" is backend.
+# "Data Platform Engineer" is data, while "Python/Django developers" is backend. Java, C# and .NET
+# are left out: they name Android, enterprise and desktop work as often (on the even dev half
+# they added a false positive and no true one).
 _WEAK = _words(
     "backend",
     "platform ruby rails ror python django flask php laravel symfony node node.js nodejs "
