@@ -194,7 +194,6 @@ _WHOLE_PAIRS: dict[tuple[str, str], str] = {
     ("research", "scientists"): "data_ml",
     ("ml", "researcher"): "data_ml",
     ("ml", "researchers"): "data_ml",
-    ("de", "dados"): "data_ml",
     **{
         (a, b): "devops_sre"
         for a in ("system", "systems", "database")
