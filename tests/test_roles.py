@@ -232,6 +232,12 @@ def test_portuguese_titles(title: str, expected: set[str]) -> None:
     assert set(result.roles) == expected
 
 
+def test_banco_de_dados_is_a_database_not_a_data_role() -> None:
+    """ "banco de dados" (database) in a Portuguese ad does not make it a data role."""
+    body = "Requisitos:\n- Experiência com Node.js e banco de dados relacional (PostgreSQL)."
+    assert roles_of(body, title="[Remoto] Desenvolvedor Backend Pleno") == {"backend"}
+
+
 def test_ats_title_is_read() -> None:
     """An ATS job title decides the role even when the body says little."""
     result = classify_roles("Join our team in Austin.", title="Senior Backend Engineer, Payments")
