@@ -16,12 +16,13 @@ every posting is slow, so :class:`MentionFinder` gets the same answer in three s
    taxonomy could overlap it: neither the token before it nor the token after it forms, with
    its edge token, a consecutive pair of any multi-token alias.
 3. **Everything else** (a chunk too long to check, tokens that do not spell the alias, a
-   possible overlapping phrase, ambiguous duplicate patterns, text whose lowercase changes its
-   length) goes to spaCy: the line window around the hits (60 characters each side) is
-   tokenized (``nlp.tokenizer.pipe``, batched across postings) and both matchers run over it.
+   possible overlapping phrase, ambiguous duplicate patterns) goes to spaCy: the line window
+   around the hits (60 characters each side, widened to whole chunks) is tokenized
+   (``nlp.tokenizer.pipe``, batched across postings) and both matchers run over it. A text whose
+   lowercase has another length (offsets would drift) is matched whole.
 
-The result is the same as matching every window with spaCy (the design of ``keywords.v1``),
-minus that design's accidents: a window edge cutting a word in two ("xaws" seen as "aws").
+The mentions are the same as those of both matchers over every full text: checked on the
+51,388 HN comments and 3,218 GitHub issue bodies of ``../shared/data``.
 """
 
 from __future__ import annotations
@@ -172,15 +173,15 @@ class MentionFinder:
             hits = self.scan(low)
             if not hits:
                 continue
-            if len(low) != len(text):  # offsets would drift: spaCy on every window
-                windows.extend((i, s, e) for s, e in _windows(low, hits))
+            if len(low) != len(text):  # lowercasing moved the offsets: spaCy on the whole text
+                windows.append((i, 0, len(text)))
                 continue
             decided = [self._decide(text, s, e) for s, e in hits]
             if _UNSAFE not in decided:
                 found[i] = [d for d in decided if d is not None]  # type: ignore[misc]
                 continue
             kept: list[Hit] = []
-            for lo, hi, members in _windows_with_members(low, hits):
+            for lo, hi, members in _windows(low, hits):
                 if any(decided[k] is _UNSAFE for k in members):
                     windows.append((i, lo, hi))
                 else:
@@ -295,26 +296,23 @@ def _run_after(text: str, at: int) -> str:
     return "" if len(run) == _REACH else run
 
 
-def _windows(low: str, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The line spans (clipped to :data:`WINDOW` around hits) that hold the hits, merged."""
-    return [(lo, hi) for lo, hi, _ in _windows_with_members(low, hits)]
-
-
-def _windows_with_members(
-    low: str, hits: list[tuple[int, int]]
-) -> list[tuple[int, int, list[int]]]:
-    """Like :func:`_windows`, with the indexes of the hits each window holds."""
+def _windows(low: str, hits: list[tuple[int, int]]) -> list[tuple[int, int, list[int]]]:
+    """The spans spaCy tokenizes around ``hits``: each hit's line, clipped to :data:`WINDOW`
+    characters on each side of it, overlapping spans merged; with the indexes of their hits."""
     spans: list[tuple[int, int, list[int]]] = []
     for k, (s, e) in enumerate(hits):
-        if spans and s < spans[-1][1]:
-            spans[-1][2].append(k)
-            continue
         line_start = low.rfind("\n", 0, s) + 1
         line_end = low.find("\n", e)
         line_end = len(low) if line_end < 0 else line_end
         lo, hi = max(line_start, s - WINDOW), min(line_end, e + WINDOW)
+        # never cut a chunk: spaCy tokenizes whitespace-free chunks as wholes
+        while lo > line_start and not low[lo - 1].isspace():
+            lo -= 1
+        while hi < line_end and not low[hi].isspace():
+            hi += 1
         if spans and lo <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], hi), [*spans[-1][2], k])
+            spans[-1][2].append(k)
+            spans[-1] = (spans[-1][0], max(spans[-1][1], hi), spans[-1][2])
         else:
             spans.append((lo, hi, [k]))
     return spans

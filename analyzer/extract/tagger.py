@@ -33,8 +33,9 @@ from analyzer.models import FAMILIES
 __all__ = ["KEYWORDS_VERSION", "Mention", "TagResult", "Tagger", "keyword_regex"]
 
 #: Bumped whenever the mention finder changes (not the taxonomy data: that has its own version).
-#: v2: hits are checked on spaCy tokens of their own chunks, so a mention is no longer cut short
-#: where a ±60-character window ended in the middle of it ("Cloud" of "CloudFormation").
+#: v2: the mentions are exactly those of the PhraseMatchers over the full text: none is cut short
+#: where a ±60-character window ended ("Cloud" of "CloudFormation"), none is read inside a URL
+#: a window cut in two ("codeship" of "https://codeship.com/jobs").
 KEYWORDS_VERSION = "keywords.v2"
 
 
