@@ -169,6 +169,38 @@ def tagger() -> Tagger:
             "stack",
         ),
         ("You can expect to:\nUse Chef and AWS OpsWorks to manage configurations.", "iac", "duty"),
+        # a bracketed skill list on the line under a role's title is role-headed (47976749,
+        # 15611013); a bracketed aside under a company line is not (4860218)
+        (
+            "Open Roles:\n++ Platform Engineer (Python, GCP & Azure)\n"
+            "[Kubernetes, Terraform, Python, GCP, Azure, CI/CD]\n++ Platform / Data Engineer",
+            "iac",
+            "required",
+        ),
+        (
+            "Data Engineer in the Quantitative Trading field\n"
+            "(Python, Spark, AWS, Mesos, Docker, Tensorflow, GPU’s)",
+            "containers",
+            "required",
+        ),
+        (
+            "Stormpulse - Full-time in Austin, TX\n(We are patio11's first angel investment on AWS!)",
+            "cloud",
+            "stack",
+        ),
+        # a section heading with a long aside still sets its section (34617109)
+        (
+            "Position Nice to Haves (if you don't know these already, we will help you learn on "
+            "the job):\n- Systems and network administration experience. For example, managing "
+            "firewalls and routers, working with automation tools like SaltStack",
+            "iac",
+            "preferred",
+        ),
+        (
+            "Testing/QA skill sets:\n\n- Continuous Integration\n- Selenium testing",
+            "ci_cd",
+            "required",
+        ),  # 7509611
         # negation: stack at most
         ("No Kubernetes experience needed, we will teach you", "containers", "stack"),
         # absent
@@ -210,8 +242,33 @@ def test_strongest_level_wins(tagger: Tagger) -> None:
         ("Responsabilidades:", "duty"),
         ("Atividades:", "duty"),
         ("Benefícios", "about"),
+        # "skill set(s)" headings (7509611, 8983896)
+        ("DevOp skill sets:", "required"),
+        ("Required skill set:", "required"),
+        # a long parenthetical aside keeps a heading a heading; its own words decide first
+        # (34617109, 25029987, 14464179)
+        (
+            "Position Nice to Haves (if you don't know these already, we will help you learn on "
+            "the job):",
+            "preferred",
+        ),
+        (
+            "Our tech stack (we're not looking for expertise in all of these - just to give a "
+            "flavor for our environment):",
+            "stack",
+        ),
+        (
+            "Today our stack includes the following (it's constantly evolving, we're right tool "
+            "for the job people):",
+            "stack",
+        ),
         # not headings
         ("We use Python and AWS to build great things for our customers every day", None),
+        # a bulleted item with an aside is a sub-list's lead-in, not a heading (15602084)
+        (
+            "- You've built things with our stack before (or can google and learn how to quickly):",
+            None,
+        ),
         ("- iOS and/or Android app development experience", None),
     ],
 )

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a rule changes the levels the tagger assigns; part of the tagger version.
-LEVELS_VERSION = "levels.v2"
+LEVELS_VERSION = "levels.v3"
 
 _RANK = {"required": 0, "duty": 1, "preferred": 2, "stack": 3, "absent": 4}
 
@@ -56,7 +56,7 @@ _H_PREFERRED = re.compile(
 _H_REQUIRED = re.compile(
     r"requirements?|required|qualifications?|must[- ]haves?|looking for|we look for|"
     r"what you (need|bring|have|should have|will need|'ll need|’ll need)|you (have|are|bring)|"
-    r"about you|who you are|ideal candidate|skills|experience|you should|you must|candidate|"
+    r"about you|who you are|ideal candidate|skills|skill ?sets?|experience|you should|you must|candidate|"
     r"your (profile|background|experience|skills)|requisitos|obrigatório|obrigatórios|"
     r"pré-requisitos|conhecimentos|habilidades|perfil|competências|requerimientos|"
     r"buscamos|precisamos|o que esperamos|what we expect|we expect|you'?ll need|you’ll need|"
@@ -79,6 +79,8 @@ _H_ABOUT = re.compile(
     r"contact|the team|our team|remuneração|contratação|process|interview"
 )
 _BULLET = re.compile(r"^[\s\-*•·▪◦●>#+]*")
+#: A parenthetical aside in a heading ("Nice to Haves (we will help you learn on the job):").
+_ASIDE = re.compile(r"\s*\([^()]*\)")
 _DECORATED = re.compile(r"^\s*(#{1,6}\s|==+|\*\*|__)")
 
 
@@ -102,16 +104,26 @@ def heading_level(line: str) -> str | None:
     """
     bulleted = bool(re.match(r"\s*[-*•·▪◦●+]\s", line))
     text = _BULLET.sub("", line).strip().lower().rstrip(" .!*_#")
-    if not text or len(text) > 70:
+    bare = text  # the heading without a parenthetical aside, for its length
+    if len(text) > 70 and "(" in text and text.endswith((":", "：")) and not bulleted:
+        # "Nice to Haves (if you don't know these already, we will help you learn):" is a
+        # heading: the aside does not make it a paragraph; its words count only when the
+        # heading's own words name no level ("Our tech stack (not looking for expertise...)").
+        bare = _ASIDE.sub("", text)
+    if not bare or len(bare) > 70:
         return None
     # "== About us ==", "## Requisitos", "**Requirements**": decorated lines are headings too.
     decorated = bool(_DECORATED.match(line))
     text = text.strip("=*_# ")
+    bare = bare.strip("=*_# ")
     colon = text.endswith(":") or text.endswith("：") or (decorated and bool(text))
     text = text.rstrip(":： ").strip()
-    if not colon and (bulleted or len(text) > 40 or len(text.split()) > 5):
+    bare = bare.rstrip(":： ").strip()
+    if not colon and (bulleted or len(bare) > 40 or len(bare.split()) > 5):
         return None
-    level = _phrase_level(text, anywhere=colon)
+    level = _phrase_level(bare, anywhere=colon)
+    if level is None and bare != text:
+        level = _phrase_level(text, anywhere=colon)
     return level or ("none" if colon else None)
 
 
@@ -150,7 +162,8 @@ class Sections:
                 starts.append(pos)
                 levels.append(levels[-2] if len(levels) >= 2 else "none")
                 lead_in = False
-            level = heading_level(line) if len(line) <= 80 else None
+            short = len(line) <= 80 or ("(" in line and line.rstrip().endswith((":", "：")))
+            level = heading_level(line) if short else None
             if level is None and line.rstrip().endswith((":", "：")):
                 found = _LEAD_IN.search(line.rstrip())
                 # Only a phrase opening the sentence counts: "Bonuses:", "Experience with any of:".
@@ -349,6 +362,24 @@ def _header_list(text: str, lo: int, start: int, end: int, hi: int) -> bool:
     )
 
 
+def _list_under_role(text: str, start: int) -> bool:
+    """Whether a mention is in a bracketed skill list on the line right under a role's title
+    ("Platform Engineer (Python, GCP & Azure)" then "[Kubernetes, Terraform, CI/CD]")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    if len(line) > 150 or line[:1] not in "([" or line[-1:] not in ")]" or line_start < 2:
+        return False
+    title_start = text.rfind("\n", 0, line_start - 1) + 1
+    title = text[title_start : line_start - 1].strip().lower()
+    return (
+        0 < len(title) <= 80
+        and not title.endswith((".", ":", "：", "!", "?"))
+        and bool(_ROLE_WORD.search(title))
+        and not _LIST_GAP_BAD.search(line[1:-1].lower())
+    )
+
+
 #: What follows an employer's name opening a posting: a header separator, a link, a line end.
 _AFTER_EMPLOYER = re.compile(
     r"(\s*\n|\s*$|(\s+[A-Z0-9][\w.&'’-]*){0,3}(\s*\||\s[-–—]\s|\s*\(|\s+\[|,? [Ii]nc\b|"
@@ -408,7 +439,7 @@ def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
         return "required"
     if _role_headed(text[lo:start]):
         return "required"
-    if _header_list(text, lo, start, end, hi):
+    if _header_list(text, lo, start, end, hi) or _list_under_role(text, start):
         return "required"
     if _ROLE_AFTER.match(after) or _ROLE_WORD.search(clause[start - lo : end - lo]):
         return "duty"
