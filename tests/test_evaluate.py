@@ -137,13 +137,13 @@ def dev_report() -> object:
 
 
 #: Targets of issue 4 not met yet on dev.jsonl; strict, so a fix that meets one turns this red.
+#: (ci_cd and iac requires now pass on dev, 0.923 and 0.941 with levels.v3, but a held-out fold of
+#: dev measured 0.727 and 0.857: see README "Skills and levels".)
 _NOT_MET = {
     ("involved", "observability"): "measured 0.844",
-    ("requires", "cloud"): "measured 0.857",
-    ("requires", "containers"): "measured 0.846",
-    ("requires", "ci_cd"): "measured 0.865",
-    ("requires", "iac"): "measured 0.882",
-    ("requires", "observability"): "measured 0.833",
+    ("requires", "cloud"): "measured 0.878",
+    ("requires", "containers"): "measured 0.868",
+    ("requires", "observability"): "measured 0.880",
 }
 
 
