@@ -171,12 +171,29 @@ _URL = re.compile(r"https?://\S+|www\.\S+|\.com\b")
 _WORD = re.compile(r"[a-zà-ỹ]+")  # on lowercased text; covers pt/es/vi letters
 _VI_MARKS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
 # word -> the languages whose stop list holds it (one dict lookup per word of the sample)
-_STOP_LANGS: dict[str, tuple[str, ...]] = {}
+_STOP_LANGS: dict[str | bytes, tuple[str, ...]] = {}
 for _lang, _stops in _STOPWORDS.items():
     for _w in _stops:
         _STOP_LANGS[_w] = (*_STOP_LANGS.get(_w, ()), _lang)
-# on ASCII text the words of _WORD are the runs of a-z: map everything else to a space and split
-_ASCII_WORDS = str.maketrans({i: (chr(i) if 97 <= i <= 122 else " ") for i in range(128)})
+_STOP_LANGS.update({w.encode(): langs for w, langs in _STOP_LANGS.items() if w.isascii()})
+# on ASCII text the words of _WORD are the runs of a-z: map every other byte to a space and split
+_ASCII_WORDS = bytes(i if 97 <= i <= 122 else 32 for i in range(256))
+# the non-ASCII characters most postings hold: punctuation, outside _WORD and the accent checks
+_PUNCTUATION = "’—–“”•£…€‘™\xad\u200b→·\xa0"
+
+
+def _words(sample: str) -> tuple[list[str] | list[bytes], bool]:
+    """The ``_WORD`` runs of a lowercased sample, and whether it is ASCII once the common
+    punctuation is blanked (then no accent can count, and the words come as bytes from one
+    C-level translate and split)."""
+    plain = sample
+    if not plain.isascii():
+        for mark in _PUNCTUATION:
+            if mark in plain:
+                plain = plain.replace(mark, " ")
+        if not plain.isascii():
+            return _WORD.findall(sample), False
+    return plain.encode().translate(_ASCII_WORDS).split(), True
 
 
 def detect_language(text: str) -> str:
@@ -188,8 +205,7 @@ def detect_language(text: str) -> str:
     sample = text[:800].lower()
     if "http" in sample or "www." in sample or ".com" in sample:
         sample = _URL.sub(" ", sample)
-    plain = sample.isascii()  # no Vietnamese marks, no accents: skip those scans
-    words = sample.translate(_ASCII_WORDS).split() if plain else _WORD.findall(sample)
+    words, plain = _words(sample)
     n_words = len(words)
     if not n_words:
         return "other"
