@@ -245,6 +245,7 @@ def test_strongest_level_wins(tagger: Tagger) -> None:
         # "skill set(s)" headings (7509611, 8983896)
         ("DevOp skill sets:", "required"),
         ("Required skill set:", "required"),
+        ("Further skill sets which would be highly valued:", "preferred"),  # 14046154
         # a long parenthetical aside keeps a heading a heading; its own words decide first
         # (34617109, 25029987, 14464179)
         (

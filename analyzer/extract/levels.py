@@ -51,7 +51,7 @@ _H_PREFERRED = re.compile(
     r"nice[- ]to[- ]haves?|bonus\w*|extra (credit|points)|pluses|\bplus(es)?\b|preferred|"
     r"desired|ideally|would be (great|nice|awesome)|good[- ]to[- ]have|great[- ]to[- ]have|"
     r"diferencia(l|is)|desejáve(l|is)|deseables?|valorizamos|será um diferencial|even better|"
-    r"stand out|not required|optional|a big plus|helpful|appreciated"
+    r"stand out|not required|optional|a big plus|helpful|appreciated|highly valued"
 )
 _H_REQUIRED = re.compile(
     r"requirements?|required|qualifications?|must[- ]haves?|looking for|we look for|"
