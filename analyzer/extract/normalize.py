@@ -221,7 +221,7 @@ def detect_language(text: str) -> str:
         counts["pt"] += 2
     if counts["es"] and not plain and re.search(r"ñ|ción\b|¿|¡", sample):
         counts["es"] += 2
-    best = max(counts, key=lambda lang: counts[lang])
+    best = max(counts, key=counts.__getitem__)
     if counts[best] < 3 or counts[best] < 0.05 * n_words:
         return "other"
     return best
