@@ -52,6 +52,10 @@ def reference(finder: MentionFinder, text: str) -> list[tuple[int, int, str]]:
         "New Relic - Portland OR/San Francisco (http://newrelic.com/jobs)",
         "aws",
         "",
+        # typographic punctuation (blanked, scanned as bytes) and accents (scanned as text)
+        "We’re on AWS—and GCP… “Kubernetes” • Terraform",
+        "Experiência com AWS e integração contínua (CI/CD), Kubernetes é um diferencial",
+        "x-aws-y awsome aws2 ci / cd ci/cd",
     ],
 )
 def test_scan_hits_equal_the_plain_keyword_regex(finder: MentionFinder, text: str) -> None:
