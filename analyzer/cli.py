@@ -34,8 +34,34 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+def _store_override(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Let `--store` also follow the command (`analyzer status --store X`)."""
+    obj = ctx.find_object(Context)
+    if value is not None and obj is not None:
+        obj.config = obj.config.with_overrides({"store": value})
+
+
+class _Command(click.Command):
+    """A command that also accepts `--store` after its name, like the global option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(
+            click.Option(
+                ["--store"],
+                metavar="PATH_OR_URL",
+                expose_value=False,
+                callback=_store_override,
+                help="Store root, a path or fsspec URL (same as the global --store).",
+            )
+        )
+
+
 class _Group(click.Group):
     """A group that turns analyzer errors into one clean line and an exit code."""
+
+    command_class = _Command
+    group_class = type
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

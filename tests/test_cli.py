@@ -68,6 +68,15 @@ def test_status_counts_per_source_and_period(tmp_path: Path) -> None:
     assert "tagged by tagger.v1: 1 postings" in out
 
 
+def test_store_option_also_follows_the_command(tmp_path: Path) -> None:
+    """`--store` works after the command name too, for every command (here status and fetch)."""
+    fill(tmp_path)
+    code, out, _ = invoke("status", "--store", str(tmp_path))
+    assert code == 0 and "postings: 4" in out
+    code, out, _ = invoke("fetch", "hn", "--help")
+    assert "--store PATH_OR_URL" in out
+
+
 def test_status_json_is_machine_readable(tmp_path: Path) -> None:
     """`status --json` prints the same facts as JSON, reading the store from ANALYZER_STORE."""
     fill(tmp_path)
