@@ -30,10 +30,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
+import ahocorasick
 import spacy
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Span
 from spacy.util import compile_infix_regex, filter_spans
 
@@ -96,9 +98,14 @@ def make_nlp() -> spacy.language.Language:
     """A blank English pipeline whose tokenizer also splits on ``, / ( ) | ; : + &`` between any
     characters, so "EC2,S3" or "AWS/GCP" yield separate tokens."""
     nlp = spacy.blank("en")
-    infixes = [*nlp.Defaults.infixes, r"[,/()|;:+&\[\]]"]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    infixes = [*(nlp.Defaults.infixes or ()), r"[,/()|;:+&\[\]]"]
+    tokenizer(nlp).infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
+
+
+def tokenizer(nlp: spacy.language.Language) -> Tokenizer:
+    """The pipeline's tokenizer, typed (``Language.tokenizer`` is typed as any callable)."""
+    return cast(Tokenizer, nlp.tokenizer)
 
 
 #: Bytes kept as they are (a-z, 0-9); every other byte, separators included, becomes a space.
@@ -113,11 +120,11 @@ class _Scanner:
     :func:`keyword_regex`, found faster.
 
     Every alias starts and ends with ``[a-z0-9]``. On text that is ASCII (once common punctuation
-    is blanked), every separator becomes a space in a bytes copy (one C-level ``translate``), so
-    a regex of the aliases with their separators blanked too, led by a literal space, jumps from
-    space to space; each of its hits is then matched exactly on the lowercased text (its start is
-    a candidate start, and every real hit start is one). Other texts use a regex led by a consumed
-    separator, which still skips the letters between separators.
+    is blanked), every separator becomes a space in a copy (one C-level ``translate``), and an
+    Aho-Corasick automaton of the aliases, their separators blanked too and a space on each side,
+    finds in one C pass every place where an alias may start; each is then matched exactly on
+    the lowercased text, left to right (every real hit start is such a place). Other texts use
+    a regex led by a consumed separator, which skips the letters between separators.
     """
 
     def __init__(self, words: set[str]) -> None:
@@ -129,8 +136,11 @@ class _Scanner:
             self._inner = re.compile(r"[^a-z0-9](" + trie + r")(?![a-z0-9])")
             self._first = re.compile(r"(?:" + trie + r")(?![a-z0-9])")
             blanked = {w.encode().translate(_SEPARATORS).decode("ascii") for w in words}
-            spaced = trie_pattern(blanked).encode("ascii")
-            self._spaced = re.compile(b" (?:" + spaced + rb")(?![a-z0-9])")
+            # the blanked aliases between spaces, found in one C pass (an Aho-Corasick automaton)
+            self._automaton = ahocorasick.Automaton()
+            for word in blanked:
+                self._automaton.add_word(f" {word} ", len(word) + 2)
+            self._automaton.make_automaton()
         else:  # an alias edge that is not alphanumeric: keep the lookbehind form
             self._inner = re.compile(r"(?<![a-z0-9])(" + trie + r")(?![a-z0-9])")
 
@@ -145,16 +155,13 @@ class _Scanner:
             if not plain.isascii():
                 return self._separator_scan(low)
         # spaced[j] is the character before low[j] (a space for the start of the text)
-        spaced = b" " + plain.encode("ascii").translate(_SEPARATORS)
-        search, exact = self._spaced.search, self._first.match
+        spaced = f" {plain.encode('ascii').translate(_SEPARATORS).decode('ascii')} "
+        starts = sorted({end - size + 1 for end, size in self._automaton.iter(spaced)})
+        exact = self._first.match
         hits: list[tuple[int, int]] = []
         pos = 0
-        while (candidate := search(spaced, pos)) is not None:
-            start = candidate.start()
-            hit = exact(low, start)
-            if hit is None:
-                pos = start + 1
-            else:
+        for start in starts:
+            if start >= pos and (hit := exact(low, start)) is not None:
                 hits.append(hit.span())
                 pos = hit.end()
         return hits
@@ -241,7 +248,7 @@ class MentionFinder:
         if spans is None:
             if len(self._chunks) >= _CACHE_SIZE:
                 self._chunks.clear()
-            spans = tuple((t.idx, t.idx + len(t)) for t in self.nlp.tokenizer(chunk))
+            spans = tuple((t.idx, t.idx + len(t)) for t in self.nlp.make_doc(chunk))
             self._chunks[chunk] = spans
         return spans
 
@@ -319,7 +326,7 @@ class MentionFinder:
                 after = self._edge_token(run, last=False)
             if after and (last, after.lower()) in self._pairs:
                 return _UNSAFE
-        return None if alias is None else (s, e, alias)  # type: ignore[return-value]
+        return None if alias is None else (s, e, alias)
 
     def _alias(self, tokens: list[str]) -> Alias | object | None:
         """The alias a token sequence spells: ``LOWER`` patterns first, as ``filter_spans``
@@ -338,7 +345,7 @@ class MentionFinder:
         """Match the windows with spaCy and merge their mentions into ``found`` (text order)."""
         touched: set[int] = set()
         pieces = (texts[i][s:e] for i, s, e in windows)
-        for (i, s, _e), doc in zip(windows, self.nlp.tokenizer.pipe(pieces), strict=True):
+        for (i, s, _e), doc in zip(windows, tokenizer(self.nlp).pipe(pieces), strict=True):
             matches = [*self._lower(doc), *self._orth(doc)]
             for span in filter_spans([Span(doc, a, b, label=mid) for mid, a, b in matches]):
                 found[i].append(
