@@ -171,11 +171,13 @@ _URL = re.compile(r"https?://\S+|www\.\S+|\.com\b")
 _WORD = re.compile(r"[a-zà-ỹ]+")  # on lowercased text; covers pt/es/vi letters
 _VI_MARKS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
 # word -> the languages whose stop list holds it (one dict lookup per word of the sample)
-_STOP_LANGS: dict[str | bytes, tuple[str, ...]] = {}
+_LANGS_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _stops in _STOPWORDS.items():
     for _w in _stops:
-        _STOP_LANGS[_w] = (*_STOP_LANGS.get(_w, ()), _lang)
-_STOP_LANGS.update({w.encode(): langs for w, langs in _STOP_LANGS.items() if w.isascii()})
+        _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
+# keyed by str (words of accented samples) and by bytes (words of ASCII samples)
+_STOP_LANGS: dict[str | bytes, tuple[str, ...]] = {w: langs for w, langs in _LANGS_OF.items()}
+_STOP_LANGS.update({w.encode(): langs for w, langs in _LANGS_OF.items() if w.isascii()})
 # on ASCII text the words of _WORD are the runs of a-z: map every other byte to a space and split
 _ASCII_WORDS = bytes(i if 97 <= i <= 122 else 32 for i in range(256))
 # the non-ASCII characters most postings hold: punctuation, outside _WORD and the accent checks
