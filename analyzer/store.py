@@ -618,7 +618,13 @@ class StoreWriter:
         summary: dict[str, Any] | None = None,
     ) -> None:
         """Write changed partitions, then the manifest (the commit point), then drop old files."""
-        manifest = json.loads(json.dumps(self._manifest))  # a deep copy we can edit
+        # Copy only the containers a commit edits; file entries are replaced, never mutated.
+        manifest = {
+            **self._manifest,
+            "files": {table: dict(parts) for table, parts in self._manifest["files"].items()},
+            "state": dict(self._manifest["state"]),
+            "sources": dict(self._manifest["sources"]),
+        }
         superseded: list[str] = []
         for (table, key), frame in sorted(changes.items()):
             schema = TABLE_SCHEMAS[table]
@@ -661,7 +667,7 @@ class StoreWriter:
                 **(summary or {}),
             },
         ][-_LOADS_KEPT:]
-        self._files.write_atomic(_MANIFEST, json.dumps(manifest, indent=1).encode())
+        self._files.write_atomic(_MANIFEST, json.dumps(manifest, separators=(",", ":")).encode())
         self._manifest = manifest
         for rel in superseded:
             self._files.remove(rel)

@@ -118,7 +118,7 @@ def test_unknown_schema_version_is_one_line(tmp_path: Path) -> None:
     """A store of an unknown schema version fails `status` clearly."""
     fill(tmp_path)
     manifest = tmp_path / "_analyzer" / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"schema_version": 1', '"schema_version": 7'))
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "schema_version": 7}))
     code, _, err = invoke("--store", str(tmp_path), "status")
     assert code == 1 and "schema version 7" in err
 
