@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import compress
 
 from analyzer.models import ROLES
 
@@ -293,6 +294,8 @@ _SERVER_WORK = _words(
 # and when the body names other specialties (data scientists, designers...).
 _SERVER_KINDS_GENERIC = 2
 _SERVER_KINDS_OTHER = 4
+#: Every word :func:`_body_roles` looks for.
+_BODY_WORDS = _FULLSTACK_CUES | _BACKEND_CUES | _SERVER_WORK.keys()
 _SPECIALTIES = frozenset({"frontend", "mobile", "data_ml", "devops_sre", "other_eng", "non_eng"})
 
 # --- Job or not ------------------------------------------------------------------------------
@@ -420,7 +423,7 @@ def _lead_roles(toks: list[str]) -> set[str]:
     found: set[str] = set()
     n = len(toks)
     line_start = 0
-    for i in [i for i, tok in enumerate(toks) if tok in _INTERESTING]:
+    for i in compress(range(n), map(_INTERESTING.__contains__, toks)):
         tok = toks[i]
         if tok == "\n":
             # A short line made of role words: a list item such as "- Back End Software".
@@ -517,5 +520,6 @@ def classify_roles(text: str, title: str | None = None) -> RoleResult:
     if head_title:
         head_roles |= _field_roles(toks[:cut])
     roles = head_roles | _lead_roles(toks[cut:] if not head_title else toks)
-    roles |= _body_roles(set(toks), head_roles, roles)
+    # Only the cue words matter to the body: a small set, not a set of every token.
+    roles |= _body_roles(_BODY_WORDS.intersection(toks), head_roles, roles)
     return RoleResult(True, sorted(r for r in roles if r in ROLES))
