@@ -31,6 +31,7 @@ __all__ = [
     "clause_bounds",
     "heading_level",
     "mention_level",
+    "mention_levels",
     "strongest",
 ]
 
@@ -88,7 +89,8 @@ _DECORATED = re.compile(r"^\s*(#{1,6}\s|==+|\*\*|__)")
 #: required:") introduces the list under it, like a heading.
 def _ends_list(line: str) -> bool:
     """Whether a line ends the list a lead-in introduced: a long paragraph, not a list item."""
-    return len(line) > 60 and not _BULLET.match(line).group()
+    bullet = _BULLET.match(line)  # always matches, maybe empty
+    return len(line) > 60 and not (bullet and bullet.group())
 
 
 _LEAD_IN = re.compile(r"(?:^|[.!?]\s)([^.!?]{3,70}[:：])\s*$")
@@ -151,8 +153,19 @@ class Sections:
     levels: list[str]
 
     @classmethod
-    def of(cls, text: str) -> Sections:
-        """Find every heading line of ``text`` (one pass over its lines)."""
+    def of(cls, text: str, upto: int | None = None) -> Sections:
+        """Find every heading line of ``text`` (one pass over its lines).
+
+        Args:
+            text: the posting text.
+            upto: when given, stop after the line holding this offset: headings below it do not
+                change :meth:`level_at` for any offset up to there (the tagger passes its last
+                mention's start, and skips the rest of a long posting).
+        """
+        if upto is not None:
+            last_line_end = text.find("\n", upto)
+            if last_line_end >= 0:
+                text = text[:last_line_end]
         starts: list[int] = []
         levels: list[str] = []
         pos = 0
@@ -208,8 +221,12 @@ def _inline_heading(line: str) -> str | None:
 
 # --- clauses and cues -------------------------------------------------------------------------
 
+#: Every clause break starts at whitespace or a period: the lookahead says so first, which lets the
+#: regex skip the other characters of a line without trying each alternative (2.4x faster).
 _CLAUSE_BREAK = re.compile(
+    r"(?=[\s.])(?:"
     r"(?<=[.!?;])\s+(?=\S)|\s+\|\s+|\s+•\s+|\s+[–—]\s+(?=[A-Z])|(?<=[a-z)])\.(?=[A-Z])"
+    r")"
 )
 
 
@@ -408,14 +425,78 @@ def mention_level(text: str, start: int, end: int, sections: Sections) -> str:
         end: offset just past the mention.
         sections: the posting's headings (:meth:`Sections.of`).
     """
-    lo, hi = clause_bounds(text, start, end)
-    clause = text[lo:hi].lower()
+    return mention_levels(text, [(start, end)], sections)[0]
+
+
+@dataclass(slots=True)
+class _Clause:
+    """One clause's lowercased text and its clause-wide cues, read once for all its mentions."""
+
+    lower: str
+    preferred: bool
+    negated: bool | None = None  # read when first needed
+
+
+def mention_levels(text: str, spans: list[tuple[int, int]], sections: Sections) -> list[str]:
+    """Return the level of each skill mention ``text[start:end]`` of ``spans``, in order.
+
+    The same levels as :func:`mention_level` for each span, faster for many: each line's clause
+    breaks are found once, and each clause's preferred and negation cues are read once, however
+    many mentions the clause holds ("Python, AWS, Docker and Kubernetes is a plus").
+
+    Args:
+        text: the whole posting text (plain text, one paragraph or list item per line).
+        spans: ``(start, end)`` offsets of the mentions.
+        sections: the posting's headings (:meth:`Sections.of`).
+    """
+    breaks: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    clauses: dict[tuple[int, int], _Clause] = {}
+    levels: list[str] = []
+    for start, end in spans:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        if line_end < 0:
+            line_end = len(text)
+        line_breaks = breaks.get((line_start, line_end))
+        if line_breaks is None:
+            line_breaks = breaks[(line_start, line_end)] = [
+                (line_start + m.start(), line_start + m.end())
+                for m in _CLAUSE_BREAK.finditer(text[line_start:line_end])
+            ]
+        lo, hi = line_start, line_end
+        for brk_start, brk_end in line_breaks:
+            if brk_end <= start:
+                lo = brk_end
+            elif brk_start >= end:
+                hi = brk_start
+                break
+        clause = clauses.get((lo, hi))
+        if clause is None:
+            low = text[lo:hi].lower()
+            clause = clauses[(lo, hi)] = _Clause(low, _PREF_CUE.search(low) is not None)
+        levels.append(_level(text, start, end, lo, hi, clause, sections))
+    return levels
+
+
+def _level(
+    text: str,
+    start: int,
+    end: int,
+    lo: int,
+    hi: int,
+    memo: _Clause,
+    sections: Sections,
+) -> str:
+    """The level of one mention in the clause ``text[lo:hi]`` (``memo``: what is read of it)."""
+    clause = memo.lower
     before = clause[: start - lo]
     after = clause[end - lo :]
     section = sections.level_at(start)
-    if _PREF_CUE.search(clause) or section == "preferred":
+    if memo.preferred or section == "preferred":
         return "preferred"
-    if _NEG_CUE.search(clause):
+    if memo.negated is None:
+        memo.negated = _NEG_CUE.search(clause) is not None
+    if memo.negated:
         return "stack"
     if _employer_name(text, start, end):
         return "absent"

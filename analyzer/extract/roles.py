@@ -471,7 +471,7 @@ def _is_job_posting(low: str, head: str) -> bool:
     return bool(_HIRING.search(low) or _ROLE_ANY.search(low))
 
 
-def _body_roles(words: set[str], head_roles: set[str], roles: set[str]) -> set[str]:
+def _body_roles(words: frozenset[str], head_roles: set[str], roles: set[str]) -> set[str]:
     """Backend or full-stack work the body describes for a title that names no such specialty."""
     cues: set[str] = set()
     if not _FULLSTACK_CUES.isdisjoint(words):

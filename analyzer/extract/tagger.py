@@ -9,7 +9,7 @@ overlapping phrases) go through spaCy's two ``PhraseMatcher``s (``LOWER`` for or
 ``ORTH`` for cased ones such as "Chef" or "CI"), batched with ``nlp.tokenizer.pipe``. The longest
 match wins, so look-alike phrases in the taxonomy's ``ignore`` sense ("Marketing Cloud") hide the
 shorter alias inside them. Ambiguous aliases must pass their context/reject rules, then
-:func:`analyzer.extract.levels.mention_level` gives each mention its level, and each family takes
+:func:`analyzer.extract.levels.mention_levels` gives each mention its level, and each family takes
 the strongest level of its mentions.
 
 The tagger's :attr:`Tagger.version` names every component, so stored tags never silently mix
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from analyzer.extract.levels import LEVELS_VERSION, Sections, mention_level, strongest
+from analyzer.extract.levels import LEVELS_VERSION, Sections, mention_levels, strongest
 from analyzer.extract.mentions import MentionFinder, keyword_regex, make_nlp
 from analyzer.extract.normalize import detect_language
 from analyzer.extract.roles import ROLES_VERSION, classify_roles
@@ -169,15 +169,20 @@ class Tagger:
     ) -> TagResult:
         roles = classify_roles(text, title)
         mentions: list[Mention] = []
-        sections: Sections | None = None
-        for start, end, alias in sorted(hits, key=lambda h: h[0]):
-            if alias.ambiguous and not _passes(text, start, end, alias):
-                continue
-            if sections is None:
-                sections = Sections.of(text)
-            level = mention_level(text, start, end, sections)
-            for family in alias.skill.families:
-                mentions.append(Mention(alias.skill.name, family, level, start, end))
+        kept = [
+            (start, end, alias)
+            for start, end, alias in sorted(hits, key=lambda h: h[0])
+            if not alias.ambiguous or _passes(text, start, end, alias)
+        ]
+        if kept:
+            # Headings below the last mention cannot change a level: they are not read.
+            sections = Sections.of(text, upto=kept[-1][0])
+            spans = [(start, end) for start, end, _alias in kept]
+            for (start, end, alias), level in zip(
+                kept, mention_levels(text, spans, sections), strict=True
+            ):
+                for family in alias.skill.families:
+                    mentions.append(Mention(alias.skill.name, family, level, start, end))
         levels = dict.fromkeys(FAMILIES, _ABSENT)
         if mentions:
             by_family: dict[str, list[str]] = {}
