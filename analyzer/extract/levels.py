@@ -93,6 +93,7 @@ def _ends_list(line: str) -> bool:
     return len(line) > 60 and not (bullet and bullet.group())
 
 
+_BULLETED = re.compile(r"\s*[-*•·▪◦●+]\s")
 _LEAD_IN = re.compile(r"(?:^|[.!?]\s)([^.!?]{3,70}[:：])\s*$")
 
 
@@ -104,7 +105,7 @@ def heading_level(line: str) -> str | None:
     "Diferenciais"...). ``"about"`` marks company self-description (levels fall back to stack);
     ``"none"`` marks a heading that resets the section without setting a level.
     """
-    bulleted = bool(re.match(r"\s*[-*•·▪◦●+]\s", line))
+    bulleted = bool(_BULLETED.match(line))
     text = _BULLET.sub("", line).strip().lower().rstrip(" .!*_#")
     bare = text  # the heading without a parenthetical aside, for its length
     if len(text) > 70 and "(" in text and text.endswith((":", "：")) and not bulleted:
