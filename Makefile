@@ -15,10 +15,11 @@ $(BIN)/analyzer: pyproject.toml
 run: $(BIN)/analyzer
 	$(BIN)/analyzer run
 
-## test: set up, then lint and run the whole test suite (what CI runs)
+## test: set up, then lint (ruff, mypy) and run the whole test suite (what CI runs)
 test: $(BIN)/analyzer
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy analyzer
 	$(BIN)/pytest
 
 ## demo: replay ../shared/data on 127.0.0.1 and run the nightly job against it (no internet needed)

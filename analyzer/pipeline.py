@@ -27,7 +27,7 @@ from analyzer.models import FAMILIES
 from analyzer.sources import FetchSummary, fetch_sources
 from analyzer.sources.base import Progress
 from analyzer.sources.importer import read_import_file
-from analyzer.store import Store, UpsertResult, open_store
+from analyzer.store import Store, StoreWriter, UpsertResult, open_store
 
 __all__ = [
     "RunSummary",
@@ -160,6 +160,7 @@ def import_file(
 # --- tagging and evaluation (issue 4) -------------------------------------------------------------
 
 _TAG_COLUMNS = ["posting_id", "source", "period", "title", "text", "text_html"]
+_TAG_ROW_COLUMNS = ["posting_id", "family", "skill", "level", "start", "end", "tagger_version"]
 
 
 def _posting_text(row: Any) -> str:
@@ -209,6 +210,21 @@ def tag(
         "levels": dict.fromkeys(FAMILIES, 0),
     }
     started = time.monotonic()
+    annotations: list[dict[str, Any]] = []
+    tags: list[dict[str, Any]] = []
+
+    def commit(writer: StoreWriter) -> None:
+        # One commit per batch_size postings, whatever partitions they span: fewer, larger commits.
+        writer.write_tags(pd.DataFrame(annotations), pd.DataFrame(tags, columns=_TAG_ROW_COLUMNS))
+        summary["tagged"] += len(annotations)
+        summary["mentions"] += len(tags)
+        summary["batches"] += 1
+        summary["seconds"] = round(time.monotonic() - started, 1)
+        annotations.clear()
+        tags.clear()
+        if progress is not None:
+            progress(dict(summary))
+
     with store.writer(command="tag") as writer:
         for frame in store.iter_postings(
             sources=sources, columns=_TAG_COLUMNS, batch_size=batch_size
@@ -216,13 +232,10 @@ def tag(
             summary["seen"] += len(frame)
             todo = frame[~frame["posting_id"].isin(done)]
             summary["skipped"] += len(frame) - len(todo)
-            if todo.empty:
-                continue
             rows = list(todo.itertuples(index=False))
             items = [
                 (_posting_text(r), r.title if isinstance(r.title, str) else None) for r in rows
             ]
-            annotations, tags = [], []
             for row, result in zip(rows, tagger.tag_many(items), strict=True):
                 annotations.append(
                     {
@@ -235,36 +248,24 @@ def tag(
                         "tagger_version": tagger.version,
                     }
                 )
-                for m in result.skills:
-                    tags.append(
-                        {
-                            "posting_id": row.posting_id,
-                            "family": m.family,
-                            "skill": m.skill,
-                            "level": m.level,
-                            "start": m.start,
-                            "end": m.end,
-                            "tagger_version": tagger.version,
-                        }
-                    )
+                tags.extend(
+                    {
+                        "posting_id": row.posting_id,
+                        "family": m.family,
+                        "skill": m.skill,
+                        "level": m.level,
+                        "start": m.start,
+                        "end": m.end,
+                        "tagger_version": tagger.version,
+                    }
+                    for m in result.skills
+                )
                 for family, level in result.levels.items():
                     summary["levels"][family] += level != "absent"
-            tag_columns = [
-                "posting_id",
-                "family",
-                "skill",
-                "level",
-                "start",
-                "end",
-                "tagger_version",
-            ]
-            writer.write_tags(pd.DataFrame(annotations), pd.DataFrame(tags, columns=tag_columns))
-            summary["tagged"] += len(annotations)
-            summary["mentions"] += len(tags)
-            summary["batches"] += 1
-            summary["seconds"] = round(time.monotonic() - started, 1)
-            if progress is not None:
-                progress(dict(summary))
+            if len(annotations) >= batch_size:
+                commit(writer)
+        if annotations:
+            commit(writer)
     summary["seconds"] = round(time.monotonic() - started, 1)
     return summary
 

@@ -115,6 +115,7 @@ def test_tag_command_tags_only_untagged_postings(tmp_path: Path) -> None:
     seen: list[dict[str, object]] = []
     summary = pipeline.tag(config, batch_size=2, progress=seen.append)
     assert summary["tagged"] == 3 and summary["skipped"] == 0 and seen
+    assert summary["batches"] == 2  # commits span partitions: 2 postings, then the last one
     tags = open_store(root).read_tags()
     annotations = open_store(root).read_annotations()
     assert set(annotations["tagger_version"]) == {summary["version"]}
