@@ -23,6 +23,8 @@ __all__ = [
     "LEVELS",
     "PARTITION_COLUMNS",
     "POSTINGS_SCHEMA",
+    "POSTING_INPUT_COLUMNS",
+    "POSTING_OPTIONAL_COLUMNS",
     "REQUIRES_LEVELS",
     "ROLES",
     "TABLE_SCHEMAS",
@@ -58,6 +60,20 @@ POSTINGS_SCHEMA = pa.schema(
         pa.field("closed_at", TIMESTAMP),
         pa.field("load_id", pa.string(), nullable=False),
     ]
+)
+
+#: Posting columns a source may leave out (the store keeps what it has for a column not given).
+POSTING_OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "company", "title", "location", "remote", "url", "posted_at", "text_html", "text", "extra",
+)  # fmt: skip
+
+#: Columns a source gives ``upsert_postings``; the store fills posting_id, content_hash,
+#: first/last seen, closed_at and load_id.
+POSTING_INPUT_COLUMNS: tuple[str, ...] = (
+    "source",
+    "source_id",
+    "period",
+    *POSTING_OPTIONAL_COLUMNS,
 )
 
 TAGS_SCHEMA = pa.schema(

@@ -54,6 +54,7 @@ from analyzer.errors import (
 from analyzer.models import (
     ANNOTATIONS_SCHEMA,
     PARTITION_COLUMNS,
+    POSTING_OPTIONAL_COLUMNS,
     POSTINGS_SCHEMA,
     TABLE_SCHEMAS,
     TAGS_SCHEMA,
@@ -74,17 +75,6 @@ _LOADS_KEPT = 500
 _SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CONTENT_COLUMNS = ("company", "title", "location", "url", "text_html", "text")
-_OPTIONAL_POSTING_COLUMNS = (
-    "company",
-    "title",
-    "location",
-    "remote",
-    "url",
-    "posted_at",
-    "text_html",
-    "text",
-    "extra",
-)
 
 
 def _now() -> datetime:
@@ -794,7 +784,7 @@ class StoreWriter:
         if missing:
             raise InputError(f"postings lack required column(s): {', '.join(missing)}")
         frame = postings.copy()
-        for column in _OPTIONAL_POSTING_COLUMNS:
+        for column in POSTING_OPTIONAL_COLUMNS:
             if column not in frame.columns:
                 frame[column] = None
         frame["source_id"] = frame["source_id"].astype(str)
@@ -827,7 +817,7 @@ class StoreWriter:
         old = current.set_index("posting_id")
         rows = batch.set_index("posting_id")
         known = rows.index.isin(old.index)
-        absent = [c for c in _OPTIONAL_POSTING_COLUMNS if c not in provided]
+        absent = [c for c in POSTING_OPTIONAL_COLUMNS if c not in provided]
         if absent and known.any():
             known_ids = rows.index[known]
             for column in absent:

@@ -16,12 +16,24 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analyzer.analyze import wilson_interval
+from analyzer.analyze import SHARE_COLUMNS, wilson_interval
 from analyzer.store import open_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def run_demo(store: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m analyzer.demo` over the real corpus in a fresh process."""
+    command = [sys.executable, "-m", "analyzer.demo", "--data", str(SHARED_DATA)]
+    return subprocess.run(
+        [*command, "--store", str(store), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        cwd=store.parent,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,23 +43,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]
         pytest.skip(f"real corpus not found at {SHARED_DATA}")
     base = tmp_path_factory.mktemp("e2e")
     store, out = base / "store", base / "reports"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "analyzer.demo",
-            "--data",
-            str(SHARED_DATA),
-            "--store",
-            str(store),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        cwd=base,
-    )
+    done = run_demo(store, out)
     assert done.returncode == 0, done.stderr[-3000:]
     return store, out, done.stdout
 
@@ -91,19 +87,7 @@ def test_report_numbers_reproduce_from_tidy_table(demo_run: tuple[Path, Path, st
     monthly verdict follows from that interval against 0.75."""
     _, out, _ = demo_run
     shares = pd.read_csv(out / "hn" / "shares.csv", dtype={"period": str, "flags": str})
-    assert list(shares.columns) == [
-        "period",
-        "family",
-        "skill",
-        "definition",
-        "denominator",
-        "n",
-        "k",
-        "share",
-        "ci_low",
-        "ci_high",
-        "flags",
-    ]
+    assert tuple(shares.columns) == SHARE_COLUMNS
     sample = shares[shares["n"] > 0].sample(500, random_state=1)
     for row in sample.itertuples():
         low, high = wilson_interval(row.k, row.n)
@@ -140,22 +124,7 @@ def test_second_run_adds_nothing(demo_run: tuple[Path, Path, str]) -> None:
     """Running the nightly job again over the same corpus stores and tags nothing new."""
     store, out, _ = demo_run
     before = open_store(store).status()["postings"]
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "analyzer.demo",
-            "--data",
-            str(SHARED_DATA),
-            "--store",
-            str(store),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
+    done = run_demo(store, out)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "hn: 0 new" in done.stdout and "github: 0 new" in done.stdout
     assert "tagged 0 of" in done.stdout

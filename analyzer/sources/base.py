@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from analyzer.errors import InputError, SourceError
-from analyzer.models import period_of
+from analyzer.models import POSTING_INPUT_COLUMNS, period_of
 from analyzer.sources.http import HttpClient
 
 __all__ = [
@@ -122,23 +122,6 @@ def html_to_text(markup: str | None) -> str:
     except ImportError:
         return _simple_html_to_text(markup)
     return normalize(markup)
-
-
-#: Columns a source may fill (the store fills posting_id, content_hash, first/last seen, load_id).
-POSTING_INPUT_COLUMNS: tuple[str, ...] = (
-    "source",
-    "source_id",
-    "period",
-    "company",
-    "title",
-    "location",
-    "remote",
-    "url",
-    "posted_at",
-    "text_html",
-    "text",
-    "extra",
-)
 
 
 def postings_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

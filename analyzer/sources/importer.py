@@ -28,9 +28,8 @@ from typing import Any
 import pandas as pd
 
 from analyzer.errors import InputError
-from analyzer.models import period_of
+from analyzer.models import POSTING_INPUT_COLUMNS, period_of
 from analyzer.sources.base import (
-    POSTING_INPUT_COLUMNS,
     html_to_text,
     parse_timestamp,
     postings_frame,
