@@ -838,7 +838,8 @@ def build_report(
         "Partial months (incomplete capture): " + (", ".join(partial) or "none known") + ".",
         "Intervals: Wilson 95%"
         + (f", widened by a {bootstrap}-replicate company-cluster bootstrap" if bootstrap else "")
-        + ".",
+        + ". They cover sampling uncertainty only, not tagging errors: the tagger's accuracy per "
+        "family is measured against labelled postings with `analyzer evaluate` (README, Extraction).",
     ]
     populations = {
         "Do three-quarters of backend roles require cloud? Which skills rise?": (
