@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -376,8 +377,10 @@ def evaluate(
             for line in Path(labels_path).read_text("utf-8").splitlines()
             if line.strip()
         ]
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputError(f"cannot read labels {labels_path}: {exc}") from exc
+    if not all(isinstance(g, dict) and "id" in g for g in gold):
+        raise InputError(f"labels {labels_path}: every line must be a JSON object with an 'id'")
     ids = {g["id"] for g in gold}
     if hn_dir is not None:
         texts: dict[Any, str] = dict(hn_texts(hn_dir, {int(i) for i in ids}))
@@ -391,6 +394,11 @@ def evaluate(
                 texts[int(row.source_id)] = row.text or to_text(row.text_html or "")
     else:
         raise InputError("evaluate needs --hn-dir or a store with the HN postings")
+    missing = len(ids - set(texts))
+    if missing == len(ids):
+        raise InputError(f"none of the {len(ids)} labelled postings has a text to tag")
+    if missing:
+        logging.getLogger(__name__).warning("%d labelled postings have no text; left out", missing)
     tagger = Tagger()
     order = [g["id"] for g in gold if g["id"] in texts]
     results = tagger.tag_many(texts[i] for i in order)

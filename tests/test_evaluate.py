@@ -173,3 +173,16 @@ def test_dev_set_family_targets(dev_report: object, kind: str, family: str) -> N
 def test_dev_set_job_posting_accuracy(dev_report: object) -> None:
     """On dev.jsonl, is_job_posting accuracy >= 0.97."""
     assert dev_report.job_posting_accuracy >= 0.97
+
+
+def test_evaluate_refuses_labels_without_ids_or_texts(tmp_path: Path) -> None:
+    """Label lines without an id, or labels whose postings have no text, are clear input errors."""
+    from analyzer.errors import InputError
+
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"is_job_posting": true}\n')
+    with pytest.raises(InputError, match="'id'"):
+        pipeline.evaluate(labels, hn_dir=tmp_path)
+    labels.write_text('{"id": 1, "is_job_posting": true, "roles": []}\n')
+    with pytest.raises(InputError, match="none of the 1 labelled postings"):
+        pipeline.evaluate(labels, hn_dir=tmp_path)
