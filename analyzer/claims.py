@@ -49,6 +49,7 @@ __all__ = [
     "check_convergence",
     "check_three_quarters",
     "check_trends",
+    "interval_verdict",
     "summarize_claims",
 ]
 
@@ -160,14 +161,20 @@ def _frame(records: list[dict[str, object]]) -> pd.DataFrame:
     return out
 
 
+def interval_verdict(low: float, high: float, threshold: float) -> str:
+    """``below``/``above`` when the interval lies entirely below/above ``threshold``, else
+    ``consistent``: the one verdict rule of the share claims (the report uses it too)."""
+    if high < threshold:
+        return "below"
+    if low > threshold:
+        return "above"
+    return "consistent"
+
+
 def _share_verdict(row: pd.Series, threshold: float) -> str:
     if "small_n" in str(row["flags"]).split(";") or row["n"] == 0:
         return "insufficient"
-    if row["ci_high"] < threshold:
-        return "below"
-    if row["ci_low"] > threshold:
-        return "above"
-    return "consistent"
+    return interval_verdict(row["ci_low"], row["ci_high"], threshold)
 
 
 def check_three_quarters(

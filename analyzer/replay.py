@@ -165,6 +165,14 @@ class _Data:
         return body if board_of(body) == board else None
 
 
+#: The recorded ATS boards: (path pattern, source, recorded file, job field whose URL names the board).
+_ATS_ROUTES: tuple[tuple[str, str, str, str], ...] = (
+    (r"/greenhouse/v1/boards/([^/]+)/jobs", "greenhouse", "greenhouse_jobs.json", "absolute_url"),
+    (r"/lever/v0/postings/([^/]+)", "lever", "lever_postings.json", "hostedUrl"),
+    (r"/ashby/posting-api/job-board/([^/]+)", "ashby", "ashby_jobs.json", "jobUrl"),
+)
+
+
 def _board_from_url(url: str | None, index: int) -> str | None:
     if not url:
         return None
@@ -230,33 +238,17 @@ class _Handler(BaseHTTPRequestHandler):
             return gzip.decompress(raw), {"Content-Type": "application/json; charset=utf-8"}
         if m := re.fullmatch(r"/github/repos/([^/]+)/([^/]+)/issues", path):
             return self._github(m.group(1), m.group(2), query)
-        if m := re.fullmatch(r"/greenhouse/v1/boards/([^/]+)/jobs", path):
-            return _json_body(
-                data.ats(
-                    "greenhouse",
-                    m.group(1),
-                    "greenhouse_jobs.json",
-                    lambda b: _board_from_url(_first(b, "absolute_url"), 0),
+        for pattern, source, recorded, url_key in _ATS_ROUTES:
+            if m := re.fullmatch(pattern, path):
+                board = m.group(1)
+                return _json_body(
+                    data.ats(
+                        source,
+                        board,
+                        recorded,
+                        lambda b, k=url_key: _board_from_url(_first(b, k), 0),
+                    )
                 )
-            )
-        if m := re.fullmatch(r"/lever/v0/postings/([^/]+)", path):
-            return _json_body(
-                data.ats(
-                    "lever",
-                    m.group(1),
-                    "lever_postings.json",
-                    lambda b: _board_from_url(_first(b, "hostedUrl"), 0),
-                )
-            )
-        if m := re.fullmatch(r"/ashby/posting-api/job-board/([^/]+)", path):
-            return _json_body(
-                data.ats(
-                    "ashby",
-                    m.group(1),
-                    "ashby_jobs.json",
-                    lambda b: _board_from_url(_first(b, "jobUrl"), 0),
-                )
-            )
         if path == "/remotive/api/remote-jobs":
             category = query.get("category", "")
             listing: Any = (

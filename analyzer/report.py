@@ -61,7 +61,7 @@ from analyzer.charts import (
     share_trend,
     skill_heatmap,
 )
-from analyzer.claims import check_claims, summarize_claims
+from analyzer.claims import check_claims, interval_verdict, summarize_claims
 from analyzer.errors import InputError
 
 __all__ = [
@@ -143,14 +143,6 @@ def _fmt_pct(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
 
 
-def _verdict(low: float, high: float, reference: float) -> str:
-    if high < reference:
-        return "below"
-    if low > reference:
-        return "above"
-    return "consistent"
-
-
 def three_quarters_table(
     shares: pd.DataFrame,
     *,
@@ -188,7 +180,7 @@ def three_quarters_table(
     ].copy()
     small = rows["flags"].map(lambda f: "small_n" in flag_set(f))
     rows["verdict"] = [
-        "insufficient" if is_small else _verdict(low, high, reference)
+        "insufficient" if is_small else interval_verdict(low, high, reference)
         for is_small, low, high in zip(small, rows["ci_low"], rows["ci_high"], strict=True)
     ]
     rows["_x"] = rows["period"].map(period_start)
