@@ -498,6 +498,40 @@ class Store:
         finally:
             os.close(fd)
 
+    def committed_files(
+        self,
+        table: str,
+        sources: Iterable[str] | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The committed parquet file of each partition of ``table``, for readers such as Dask.
+
+        Returns:
+            One ``{"source", "period", "path", "rows", "bytes"}`` per partition, in partition
+            order; ``path`` is a local path or a full fsspec URL (``s3://...``) that other
+            processes can open. Files no manifest references are never listed.
+        """
+        if table not in TABLE_SCHEMAS:
+            raise InputError(f"unknown store table {table!r}: {', '.join(TABLE_SCHEMAS)}")
+        files = []
+        for source, period, entry in self._partitions(
+            self._manifest(), table, sources, since, until
+        ):
+            path = self._files._abs(f"{table}/source={source}/period={period}/{entry['file']}")
+            if not self._files.local:
+                path = self._files.fs.unstrip_protocol(path)
+            files.append(
+                {
+                    "source": source,
+                    "period": period,
+                    "path": path,
+                    "rows": entry["rows"],
+                    "bytes": entry["bytes"],
+                }
+            )
+        return files
+
 
 def _describe(holder: str) -> str:
     try:
