@@ -93,25 +93,41 @@ class _Group(click.Group):
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["human", "json"]),
+    default=None,
+    help="Logs on stderr as text or one JSON object per line [setting log.format; default human].",
+)
 @click.version_option(package_name="analyzer")
 @click.pass_context
 def main(
-    ctx: click.Context, store: str | None, config_path: str | None, debug: bool, quiet: bool
+    ctx: click.Context,
+    store: str | None,
+    config_path: str | None,
+    debug: bool,
+    quiet: bool,
+    log_format: str | None,
 ) -> None:
     """Measure DevOps skill demand in backend job postings: fetch, tag, report."""
+    from analyzer.config import SETTINGS
+    from analyzer.logs import setup_logging
+
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs full URLs at INFO; keep query strings (and any key in them) out of the logs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         config = load_config(config_path)
-        if store is not None:
-            config = config.with_overrides({"store": store})
+        overrides: dict[str, Any] = {"store": store} if store is not None else {}
+        if log_format is not None:
+            overrides["log.format"] = log_format
+        config = config.with_overrides(overrides)
     except ConfigError as exc:
+        setup_logging(level, log_format or "human")
         if debug:
             raise
         click.echo(f"analyzer: error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    secrets = [str(config[s.key]) for s in SETTINGS if s.secret and config[s.key]]
+    setup_logging(level, config["log.format"], secrets=secrets)
     ctx.obj = Context(config=config, debug=debug, quiet=quiet)
 
 
@@ -127,12 +143,40 @@ def status(ctx: Context, as_json: bool) -> None:
         click.echo(pipeline.format_status(report))
 
 
-@main.command("config")
+@main.group("config", invoke_without_command=True)
+@click.pass_context
+def config_group(click_ctx: click.Context) -> None:
+    """Print the effective settings (`config show`) or validate them (`config check`)."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(show_config)
+
+
+@config_group.command("show")
 @pass_context
 def show_config(ctx: Context) -> None:
     """Print the effective settings and where each came from (secrets masked)."""
     for key, value in ctx.config.public().items():
         click.echo(f"{key} = {json.dumps(value)}    # {ctx.config.origin(key)}")
+
+
+@config_group.command("check")
+@pass_context
+def check_config(ctx: Context) -> None:
+    """Validate the settings (file, environment, options); exit 2 naming every problem."""
+    from analyzer.config import check
+
+    problems = check(ctx.config)
+    if problems:
+        for problem in problems:
+            click.echo(f"analyzer: error: {problem}", err=True)
+        sys.exit(ConfigError.exit_code)
+    origins = [ctx.config.origin(key) for key in ctx.config]
+    from_file = sum(o.startswith("file:") for o in origins)
+    from_env = sum(o.startswith("env:") for o in origins)
+    click.echo(
+        f"config ok: {len(origins)} settings, {from_file} from the file, {from_env} from the "
+        f"environment, {origins.count('option')} from options, the rest defaults"
+    )
 
 
 # --- fetch, import, replay-server (issue 3) -------------------------------------------------------
@@ -344,6 +388,24 @@ def replay_server(data_dir: str, port: int, faults: tuple[str, ...]) -> None:
     server.serve_forever()
 
 
+def _engine_options(func: Any) -> Any:
+    """``--engine`` and ``--scheduler``, shared by ``tag`` and ``report``."""
+    func = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="Dask scheduler address, e.g. tcp://host:8786 [--engine dask; default: a "
+        "LocalCluster on this machine].",
+    )(func)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Where the work runs: this process, or a Dask cluster (pip install 'analyzer[dask]').",
+    )(func)
+
+
 @main.command("tag")
 @click.option(
     "--source",
@@ -362,8 +424,16 @@ def replay_server(data_dir: str, port: int, faults: tuple[str, ...]) -> None:
 @click.option(
     "--retag", is_flag=True, help="Tag again postings the current version already tagged."
 )
+@_engine_options
 @pass_context
-def tag_command(ctx: Context, sources: tuple[str, ...], batch_size: int, retag: bool) -> None:
+def tag_command(
+    ctx: Context,
+    sources: tuple[str, ...],
+    batch_size: int,
+    retag: bool,
+    engine: str,
+    scheduler: str | None,
+) -> None:
     """Tag postings not yet tagged by the current tagger version (skills, levels, roles)."""
 
     def progress(summary: dict[str, Any]) -> None:
@@ -380,6 +450,8 @@ def tag_command(ctx: Context, sources: tuple[str, ...], batch_size: int, retag: 
         sources=list(sources) or None,
         retag=retag,
         progress=progress,
+        engine=engine,
+        scheduler=scheduler,
     )
     click.echo(pipeline.format_tag_summary(summary))
 
@@ -456,6 +528,7 @@ def evaluate_command(ctx: Context, labels: str, hn_dir: str | None, as_json: boo
     show_default=True,
     help="Company-cluster bootstrap replicates widening the intervals (0 = Wilson only).",
 )
+@_engine_options
 @pass_context
 def report_command(
     ctx: Context,
@@ -466,6 +539,8 @@ def report_command(
     until: str | None,
     coverage_path: str | None,
     bootstrap: int,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Write the report: index.html, summary.md, shares.csv/.parquet, claims, charts."""
     summary = pipeline.report(
@@ -477,11 +552,20 @@ def report_command(
         until=until,
         coverage_path=coverage_path,
         bootstrap=bootstrap,
+        engine=engine,
+        scheduler=scheduler,
     )
     click.echo(str(summary))
 
 
 @main.command("run")
+@click.option(
+    "--since",
+    metavar="YYYY-MM",
+    default=None,
+    help="First month to fetch (as `fetch --since`): a bounded first run.",
+)
+@click.option("--until", metavar="YYYY-MM", default=None, help="Last month to fetch.")
 @click.option("--keep-raw", is_flag=True, help="Archive raw responses beside the store for replay.")
 @click.option(
     "--out",
@@ -490,26 +574,45 @@ def report_command(
     default=None,
     help="Report directory [setting report.out; default reports/latest].",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_context
-def run_command(ctx: Context, keep_raw: bool, out_dir: str | None) -> None:
+def run_command(
+    ctx: Context,
+    since: str | None,
+    until: str | None,
+    keep_raw: bool,
+    out_dir: str | None,
+    as_json: bool,
+) -> None:
     """The nightly job: fetch configured sources, tag new postings, write the reports.
 
-    Exits 1 when a source failed (after tagging and reporting everything else; the next run
-    retries it), 3 when another run holds the store.
+    A second run with nothing new stores nothing, tags nothing and leaves the reports as they
+    are. Exits 1 when a source failed (after tagging and reporting everything else; the next run
+    retries it), 2 for bad settings or options, 3 when another run holds the store.
     """
 
     def tag_progress(summary: dict[str, Any]) -> None:
         if not ctx.quiet:
-            click.echo(f"tagged {summary['tagged']:,} postings ({summary['seconds']}s)", err=True)
+            logging.getLogger("analyzer.tag").info(
+                "tagged %s postings (%ss)",
+                f"{summary['tagged']:,}",
+                summary["seconds"],
+                extra={"tagged": summary["tagged"], "seconds": summary["seconds"]},
+            )
 
     summary = pipeline.run(
         ctx.config,
+        since=since,
+        until=until,
         keep_raw=keep_raw,
         progress=_progress(ctx),
         tag_progress=tag_progress,
         out_dir=out_dir,
     )
-    click.echo(str(summary))
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
+    else:
+        click.echo(str(summary))
     if summary.failed:
         click.echo(
             f"analyzer: {len(summary.fetch.failures)} source unit(s) failed; "

@@ -72,6 +72,8 @@ __all__ = [
     "ReportSummary",
     "build_report",
     "evidence_examples",
+    "evidence_posting_ids",
+    "population_levels",
     "three_quarters_table",
     "write_report",
 ]
@@ -628,6 +630,39 @@ def _summary_markdown(
 MAIN_FAMILIES: tuple[str, ...] = ("cloud", "containers", "ci_cd")
 
 
+def _evidence_choices(
+    levels: pd.DataFrame, families: Sequence[str], denominator: str, per_family: int
+) -> list[tuple[str, pd.DataFrame]]:
+    """Per family, the levels rows :func:`evidence_examples` quotes: the newest postings of the
+    denominator requiring it, one per company."""
+    in_denominator = levels[denominator_mask(levels, denominator)]
+    choices = []
+    for family in families:
+        if family not in in_denominator.columns:
+            continue
+        chosen = in_denominator[in_denominator[family] == "required"]
+        chosen = chosen.sort_values("period", ascending=False).drop_duplicates("company")
+        choices.append((family, chosen.head(per_family)))
+    return choices
+
+
+def evidence_posting_ids(
+    levels: pd.DataFrame,
+    *,
+    families: Sequence[str] = MAIN_FAMILIES,
+    denominator: str = "backend",
+    per_family: int = 4,
+) -> list[str]:
+    """The postings :func:`evidence_examples` may quote, so a reader can fetch only their texts.
+
+    Args and selection as in :func:`evidence_examples`.
+    """
+    if levels.empty:
+        return []
+    chosen = _evidence_choices(levels, families, denominator, per_family)
+    return sorted({str(i) for _, rows in chosen for i in rows["posting_id"]})
+
+
 def evidence_examples(
     levels: pd.DataFrame,
     postings: pd.DataFrame,
@@ -650,15 +685,10 @@ def evidence_examples(
     columns = ["period", "company", "title", "family", "skill", "level", "snippet"]
     if levels.empty or tags.empty:
         return pd.DataFrame(columns=columns)
-    in_denominator = levels[denominator_mask(levels, denominator)]
     text = postings.set_index("posting_id")
     records = []
-    for family in families:
-        if family not in in_denominator.columns:
-            continue
-        chosen = in_denominator[in_denominator[family] == "required"]
-        chosen = chosen.sort_values("period", ascending=False).drop_duplicates("company")
-        for row in chosen.head(per_family).itertuples():
+    for family, chosen in _evidence_choices(levels, families, denominator, per_family):
+        for row in chosen.itertuples():
             mention = tags[
                 (tags["posting_id"] == row.posting_id)
                 & (tags["family"] == family)
@@ -684,6 +714,15 @@ def evidence_examples(
     return pd.DataFrame(records, columns=columns)
 
 
+def population_levels(all_levels: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The rows of one population: a source group (``ats``) or one source of it (``lever``)."""
+    group = source_group(source)
+    levels = all_levels[all_levels["source"].map(source_group) == group]
+    if source != group:
+        levels = levels[levels["source"] == source]
+    return levels.reset_index(drop=True)
+
+
 def build_report(
     out_dir: str | Path,
     postings: pd.DataFrame,
@@ -697,6 +736,7 @@ def build_report(
     bootstrap: int = 0,
     tagger_version: str | None = None,
     generated_at: datetime | None = None,
+    all_levels: pd.DataFrame | None = None,
 ) -> ReportSummary:
     """Compute everything the report shows from the store's three tables, then write it.
 
@@ -716,16 +756,17 @@ def build_report(
         bootstrap: company-cluster bootstrap replicates (0 = Wilson intervals only).
         tagger_version: the tagger version to report (default: the latest present).
         generated_at: the timestamp printed in the report.
+        all_levels: ``posting_levels(postings, annotations, tags, tagger_version)`` when it was
+            computed elsewhere (the Dask engine); ``annotations`` is then unused and ``postings``
+            and ``tags`` need only the rows of :func:`evidence_posting_ids`.
 
     Raises:
         InputError: nothing tagged for ``source``.
     """
-    all_levels = posting_levels(postings, annotations, tags, tagger_version)
+    if all_levels is None:
+        all_levels = posting_levels(postings, annotations, tags, tagger_version)
     group = source_group(source)
-    levels = all_levels[all_levels["source"].map(source_group) == group]
-    if source != group:
-        levels = levels[levels["source"] == source]
-    levels = levels.reset_index(drop=True)
+    levels = population_levels(all_levels, source)
     if levels.empty:
         raise InputError(f"no tagged postings of source {source!r} in the store")
     version = str(levels["tagger_version"].iloc[0])
