@@ -20,7 +20,7 @@ from typing import Any
 
 from analyzer.errors import ConfigError
 
-__all__ = ["SETTINGS", "Config", "Setting", "load_config"]
+__all__ = ["SETTINGS", "Config", "Setting", "check", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Setting:
     default: Any
     help: str
     secret: bool = False
+    choices: tuple[str, ...] = ()
 
     def parse(self, value: Any, origin: str) -> Any:
         """Convert a raw value (TOML value or environment string) to this setting's type."""
@@ -60,6 +61,8 @@ class Setting:
                 return number
             if not isinstance(value, str):
                 raise TypeError("expected a string")
+            if self.choices and value not in self.choices:
+                raise ValueError(f"expected one of {', '.join(self.choices)}")
             return value
         except (TypeError, ValueError) as exc:
             raise ConfigError(
@@ -113,6 +116,50 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         30,
         "Periods with fewer postings in the denominator are flagged `small_n` and not plotted.",
+    ),
+    Setting(
+        "run.tag_batch_size",
+        "ANALYZER_RUN_TAG_BATCH_SIZE",
+        int,
+        5000,
+        "Postings per tag commit in `analyzer run` (a killed run loses at most one batch).",
+    ),
+    # Logs and metrics of each run.
+    Setting(
+        "log.format",
+        "ANALYZER_LOG_FORMAT",
+        str,
+        "human",
+        "Log lines on stderr: human (text) or json (one object per line); --log-format wins.",
+        choices=("human", "json"),
+    ),
+    Setting(
+        "metrics.textfile",
+        "ANALYZER_METRICS_TEXTFILE",
+        str,
+        "",
+        "A .prom file `analyzer run` writes its metrics to (node-exporter textfile collector).",
+    ),
+    Setting(
+        "metrics.pushgateway",
+        "ANALYZER_METRICS_PUSHGATEWAY",
+        str,
+        "",
+        "Pushgateway URL `analyzer run` pushes its metrics to (a failed push is only a warning).",
+    ),
+    Setting(
+        "metrics.job",
+        "ANALYZER_METRICS_JOB",
+        str,
+        "analyzer",
+        "The job name of the pushed metrics.",
+    ),
+    Setting(
+        "metrics.push_timeout",
+        "ANALYZER_METRICS_PUSH_TIMEOUT",
+        float,
+        10.0,
+        "Seconds the push to the Pushgateway may take.",
     ),
     # HTTP client, shared by every source.
     Setting(
@@ -398,3 +445,55 @@ def load_config(
             values[setting.key] = setting.default
         origins[setting.key] = origin
     return Config(values, origins)
+
+
+def check(config: Config) -> list[str]:
+    """Problems of settings that each parse but cannot work; ``[]`` when the config is usable.
+
+    :func:`load_config` already refuses unknown keys and values of the wrong type; this adds
+    what only makes sense across settings or against the machine: the metrics textfile's name
+    and directory, the Pushgateway URL, the store's file system.
+    """
+    from urllib.parse import urlsplit
+
+    problems: list[str] = []
+    textfile = config["metrics.textfile"]
+    if textfile:
+        path = Path(textfile)
+        if path.suffix != ".prom":
+            problems.append(
+                f"metrics.textfile {textfile!r}: the textfile collector reads only *.prom files"
+            )
+        if not path.parent.is_dir():
+            problems.append(
+                f"metrics.textfile {textfile!r}: directory {path.parent} does not exist"
+            )
+    gateway = config["metrics.pushgateway"]
+    if gateway:
+        parts = urlsplit(gateway if "://" in gateway else f"http://{gateway}")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(
+                f"metrics.pushgateway {gateway!r}: expected an http(s) URL or host:port"
+            )
+    if config["run.tag_batch_size"] < 1:
+        problems.append("run.tag_batch_size must be at least 1")
+    unknown = [name for name in config["run.sources"] if name not in _KNOWN_SOURCES]
+    if unknown:
+        problems.append(
+            f"run.sources: unknown source(s) {', '.join(unknown)}; known: {', '.join(_KNOWN_SOURCES)}"
+        )
+    store = str(config["store"])
+    if "://" in store:
+        import fsspec
+
+        protocol = store.split("://", 1)[0]
+        try:
+            fsspec.get_filesystem_class(protocol)
+        except (ImportError, ValueError) as exc:
+            problems.append(f"store {store!r}: file system {protocol!r} is not available ({exc})")
+    return problems
+
+
+#: The names ``run.sources`` may list (the registry in :mod:`analyzer.sources`; kept here so the
+#: config module imports no source).
+_KNOWN_SOURCES = ("hn", "greenhouse", "lever", "ashby", "remotive", "github", "jsonld")

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from analyzer import report as reporting
-from analyzer.analyze import hn_coverage, posting_levels, source_group
+from analyzer.analyze import hn_coverage, latest_tagger_version, posting_levels, source_group
 from analyzer.config import Config
 from analyzer.errors import ConfigError, InputError
 from analyzer.extract.evaluate import EvalReport, evaluate_labels, format_report
@@ -268,8 +268,7 @@ def tag(
             ):
                 rows = list(frame.itertuples(index=False))
                 items = [
-                    (_posting_text(r), r.title if isinstance(r.title, str) else None)
-                    for r in rows
+                    (_posting_text(r), r.title if isinstance(r.title, str) else None) for r in rows
                 ]
                 for row, result in zip(rows, tagger.tag_many(items), strict=True):
                     annotations.append(
@@ -479,6 +478,11 @@ def format_tag_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_REPORT_POSTING_COLUMNS = ["posting_id", "source", "period", "company", "posted_at"]
+_REPORT_ANNOTATION_COLUMNS = ["posting_id", "is_job_posting", "roles", "language", "tagger_version"]
+_REPORT_TAG_COLUMNS = ["posting_id", "family", "skill", "level", "start", "end", "tagger_version"]
+
+
 def report(
     config: Config,
     out_dir: str | Path | None = None,
@@ -528,27 +532,38 @@ def report(
             bootstrap=bootstrap,
             tagger_version=tagger_version,
         )
+    # Narrow columns only: no posting text is read except the few quoted as evidence.
     store = open_store(config["store"])
-    postings = store.read_postings(
-        since=since,
-        until=until,
-        columns=["posting_id", "source", "period", "company", "title", "text", "posted_at"],
+    postings = store.read_postings(since=since, until=until, columns=_REPORT_POSTING_COLUMNS)
+    annotations = store.read_annotations(
+        since=since, until=until, columns=_REPORT_ANNOTATION_COLUMNS
     )
-    annotations = store.read_annotations(since=since, until=until)
-    tags = store.read_tags(since=since, until=until)
     if postings.empty or annotations.empty:
         raise InputError(
             f"nothing to report in {config['store']}: fetch and tag postings first "
             "(analyzer fetch, analyzer tag)"
         )
+    version = tagger_version or latest_tagger_version(annotations)
+    tags = store.read_tags(
+        since=since, until=until, columns=_REPORT_TAG_COLUMNS, tagger_version=version
+    )
     mine = postings[postings["source"].map(source_group) == source_group(source)]
     newest = mine["posted_at"].max() if not mine.empty else None
     coverage = _report_coverage(coverage_path, mine["period"], newest)
+    all_levels = posting_levels(postings, annotations, tags, version)
+    quoted = reporting.evidence_posting_ids(
+        reporting.population_levels(all_levels, source), denominator=denominator
+    )
+    where = postings.loc[postings["posting_id"].isin(quoted), ["posting_id", "source", "period"]]
+    evidence = where.merge(
+        store.read_postings_by_id(where, ["title", "text"]), on="posting_id", how="left"
+    )
     return reporting.build_report(
         out_dir or config["report.out"],
-        postings,
+        evidence,
         annotations,
-        tags,
+        tags[tags["posting_id"].isin(quoted)],
+        all_levels=all_levels,
         source=source,
         denominator=denominator,
         min_n=config["report.min_n"],

@@ -14,7 +14,9 @@ decompresses without a size limit (see ``RELIABILITY.md``). :class:`HttpClient` 
   and a ``304 Not Modified`` comes back as a :class:`Response` with ``not_modified`` set;
 * redirects followed by hand: custom headers (an API key, ``Authorization``) are sent only to
   the origin they were meant for;
-* the User-Agent from config, and log lines that never show a query string.
+* the User-Agent from config, and log lines that never show a query string;
+* a count of every answer by host and status (:attr:`HttpClient.responses`): redirects, ``304``
+  and each retried attempt included, transport errors counted as status ``"error"``.
 
 The sleeper and the clock are injectable, so tests never wait for real seconds.
 """
@@ -28,6 +30,7 @@ import random
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -269,6 +272,10 @@ class HttpClient:
             headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self.requests_sent = 0
+        #: Answers per ``(host, status)``: every attempt, redirects, 304 and retries included;
+        #: ``status`` is the HTTP code as a string, or ``"error"`` for a transport failure.
+        self.responses: Counter[tuple[str, str]] = Counter()
+        self._responses_lock = threading.Lock()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -399,13 +406,21 @@ class HttpClient:
             error=FetchError(f"{redact_url(url)}: too many redirects", url=redact_url(url))
         )
 
+    def _count(self, url: str, status: str) -> None:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._responses_lock:
+            self.responses[(host, status)] += 1
+
     def _send(self, url: str, headers: dict[str, str]) -> tuple[_Attempt, str | None]:
         safe = redact_url(url)
         started = self._clock()
         deadline = started + self.settings.deadline
+        answered = False
         try:
             with self._client.stream("GET", url, headers=headers) as resp:
                 status = resp.status_code
+                self._count(url, str(status))
+                answered = True
                 if status in _REDIRECTS and resp.headers.get("location"):
                     return _Attempt(), resp.headers["location"]
                 if status in _RETRY_STATUSES:
@@ -424,6 +439,8 @@ class HttpClient:
         except FetchError as exc:  # deadline exceeded or a broken encoding: retry
             return _Attempt(error=exc, retryable=True), None
         except httpx.HTTPError as exc:  # connect/read timeouts, resets, protocol errors
+            if not answered:  # a failure after the status line was counted with its status
+                self._count(url, "error")
             err = FetchError(f"{safe}: {type(exc).__name__}: {exc}", url=safe)
             return _Attempt(error=err, retryable=True), None
 
