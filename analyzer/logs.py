@@ -6,7 +6,8 @@ passed with ``extra=`` and, for an exception, ``exc_info``; a log shipper reads 
 
 Whatever the format, a :class:`RedactFilter` on the handler rewrites every record before it is
 formatted: the values of secret settings (the GitHub token) become ``***`` and the query string of any
-URL becomes ``?…`` (an API key may travel in a query string), in the message, its arguments and the
+URL becomes ``?…`` (an API key may travel in a query string) and a URL's ``user:password@`` becomes
+``***@``, in the message, its arguments and the
 ``extra`` fields alike.
 """
 
@@ -32,6 +33,7 @@ _STANDARD = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
 )
 _URL_QUERY = re.compile(r"(https?://[^\s?#\"'<>]*)\?[^\s#\"'<>]*")
+_URL_USERINFO = re.compile(r"://[^/@\s]+@")
 _MASK = "***"
 
 
@@ -40,7 +42,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, _MASK)
-    return _URL_QUERY.sub(r"\1?…", text)
+    return _URL_USERINFO.sub("://***@", _URL_QUERY.sub(r"\1?…", text))
 
 
 def _redact_value(value: Any, secrets: tuple[str, ...]) -> Any:

@@ -38,6 +38,8 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, pushadd
 from prometheus_client.exposition import write_to_textfile
 from prometheus_client.parser import text_string_to_metric_families
 
+from analyzer.logs import redact
+
 __all__ = ["LAST_SUCCESS", "previous_success", "publish", "run_registry"]
 
 log = logging.getLogger(__name__)
@@ -171,13 +173,7 @@ def publish(
                 timeout=config["metrics.push_timeout"],
             )
         except Exception as exc:  # urllib raises URLError, HTTPError, OSError, ValueError...
-            log.warning("cannot push metrics to the Pushgateway: %s", _safe(str(exc)))
+            log.warning("cannot push metrics to the Pushgateway: %s", redact(str(exc)))
         else:
             log.info("metrics pushed to the Pushgateway (job %s)", config["metrics.job"])
     return registry
-
-
-def _safe(text: str) -> str:
-    from analyzer.logs import redact
-
-    return redact(text)

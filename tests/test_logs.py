@@ -95,8 +95,11 @@ def test_unknown_format_is_refused() -> None:
         setup_logging(logging.INFO, "xml")
 
 
-def test_redact_leaves_plain_text_alone() -> None:
-    """Text without secrets or URL queries passes through unchanged."""
+def test_redact_masks_url_credentials_and_leaves_plain_text_alone() -> None:
+    """A URL's user:password is masked; text without secrets or URL queries passes unchanged."""
+    assert redact("push to https://bob:pw123@gw.example/metrics failed") == (
+        "push to https://***@gw.example/metrics failed"
+    )
     assert redact("3 threads fetched from https://hn.example/api/v1/items/1") == (
         "3 threads fetched from https://hn.example/api/v1/items/1"
     )
