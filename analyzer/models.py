@@ -97,6 +97,9 @@ ANNOTATIONS_SCHEMA = pa.schema(
         pa.field("language", pa.string()),
         pa.field("tagger_version", pa.string(), nullable=False),
         pa.field("load_id", pa.string(), nullable=False),
+        # The posting's content_hash when it was tagged (null in annotations written before it
+        # existed): a posting whose content_hash differs is tagged again.
+        pa.field("content_hash", pa.string()),
     ]
 )
 

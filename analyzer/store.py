@@ -62,7 +62,7 @@ from analyzer.models import (
     make_posting_id,
 )
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreWriter", "UpsertResult", "open_store"]
+__all__ = ["SCHEMA_VERSION", "PartitionWork", "Store", "StoreWriter", "UpsertResult", "open_store"]
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,30 @@ class UpsertResult:
             self.unchanged + other.unchanged,
             self.closed + other.closed,
         )
+
+
+@dataclass(frozen=True)
+class PartitionWork:
+    """What one postings partition needs from the tagger (see :meth:`Store.tag_work`).
+
+    Attributes:
+        source: the partition's source.
+        period: the partition's period.
+        postings: how many postings the partition holds.
+        todo: ``posting_id, content_hash`` of the postings to tag (empty when none).
+        checked: ``False`` when the manifest says the partition is fully tagged, so no file was read.
+    """
+
+    source: str
+    period: str
+    postings: int
+    todo: pd.DataFrame
+    checked: bool = True
+
+    @property
+    def key(self) -> str:
+        """``source=<s>/period=<p>``."""
+        return _partition_key(self.source, self.period)
 
 
 # --------------------------------------------------------------------------- file systems
@@ -218,6 +242,16 @@ class _Files:
 
 
 # --------------------------------------------------------------------------- reading
+
+
+_NO_WORK = pd.DataFrame(
+    {"posting_id": pd.Series([], dtype=object), "content_hash": pd.Series([], dtype=object)}
+)
+
+
+def _mark(postings: dict[str, Any], annotations: dict[str, Any] | None) -> dict[str, Any]:
+    """What :meth:`StoreWriter.mark_tagged` records of a fully tagged partition: its two files."""
+    return {"postings": postings["file"], "annotations": annotations and annotations["file"]}
 
 
 def _empty_frame(schema: pa.Schema, columns: list[str] | None) -> pd.DataFrame:
@@ -408,6 +442,112 @@ class Store:
                     f"store file {self.root}/{rel} is unreadable: {exc}"
                 ) from exc
 
+    def tag_work(
+        self,
+        tagger_version: str,
+        sources: Iterable[str] | str | None = None,
+        *,
+        retag: bool = False,
+    ) -> Iterator[PartitionWork]:
+        """Per postings partition, which postings ``tagger_version`` has still to tag; reads no text.
+
+        A posting needs tagging when it has no annotation of ``tagger_version`` or its annotation
+        was made from other content (its ``content_hash`` differs from the posting's; annotations
+        written before annotations carried a hash are trusted). Only ``posting_id`` and
+        ``content_hash`` of postings and annotations are read, one partition at a time, and a
+        partition whose postings and annotations files are the very files a tag run recorded as fully
+        tagged (:meth:`StoreWriter.mark_tagged`) is not read at all.
+
+        Args:
+            tagger_version: the current tagger version.
+            sources: only these sources (``None``: all).
+            retag: every posting is to tag, whatever its annotation.
+        """
+        manifest = self._manifest()
+        marks = manifest.get("tagged", {}).get(tagger_version, {})
+        annotations = manifest["files"]["annotations"]
+        for source, period, entry in self._partitions(manifest, "postings", sources, None, None):
+            key = f"source={source}/period={period}"
+            ann = annotations.get(key)
+            if not retag and marks.get(key) == _mark(entry, ann):
+                yield PartitionWork(source, period, entry["rows"], _NO_WORK, checked=False)
+                continue
+            posts = self._read_file("postings", key, entry, ["posting_id", "content_hash"])
+            frame = posts.to_pandas()
+            if not retag and ann is not None:
+                done = self._read_file(
+                    "annotations", key, ann, ["posting_id", "tagger_version", "content_hash"]
+                ).to_pandas()
+                done = done[done["tagger_version"] == tagger_version].set_index("posting_id")
+                tagged_hash = frame["posting_id"].map(done["content_hash"])
+                known = frame["posting_id"].isin(done.index)
+                current = known & (tagged_hash.isna() | (tagged_hash == frame["content_hash"]))
+                frame = frame[~current.to_numpy()]
+            yield PartitionWork(source, period, entry["rows"], frame.reset_index(drop=True))
+
+    def iter_postings_by_id(
+        self,
+        source: str,
+        period: str,
+        posting_ids: Iterable[str],
+        columns: list[str],
+        batch_size: int = 5000,
+    ) -> Iterator[pd.DataFrame]:
+        """Stream some postings of one partition, at most ``batch_size`` rows read at a time.
+
+        Only the partition's file is opened; rows not in ``posting_ids`` are dropped batch by batch,
+        so memory stays bounded by ``batch_size`` whatever the partition's size.
+
+        Args:
+            source: the partition's source.
+            period: the partition's period.
+            posting_ids: the postings wanted.
+            columns: columns to read (``posting_id`` is always included; ``source`` and
+                ``period`` come from the path).
+        """
+        wanted = pa.array(sorted(set(posting_ids)), pa.string())
+        if len(wanted) == 0:
+            return
+        key = _partition_key(source, period)
+        entry = self._manifest()["files"]["postings"].get(key)
+        if entry is None:
+            return
+        columns = list(dict.fromkeys(["posting_id", *columns]))
+        file_columns = [c for c in columns if c not in PARTITION_COLUMNS]
+        rel = f"postings/{key}/{entry['file']}"
+        try:
+            reader = pq.ParquetFile(self._files.open_input(rel))
+            for batch in reader.iter_batches(batch_size=batch_size, columns=file_columns):
+                keep = batch.filter(pc.is_in(batch.column("posting_id"), value_set=wanted))
+                if keep.num_rows == 0:
+                    continue
+                frame = keep.to_pandas()
+                frame["source"] = source
+                frame["period"] = period
+                yield frame[columns]
+        except FileNotFoundError as exc:
+            raise CorruptStoreError(f"committed store file {self.root}/{rel} is missing") from exc
+        except (pa.ArrowException, OSError) as exc:
+            raise CorruptStoreError(f"store file {self.root}/{rel} is unreadable: {exc}") from exc
+
+    def read_postings_by_id(self, keys: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """Read a few postings given as ``posting_id, source, period`` rows (only their partitions).
+
+        Returns:
+            ``columns`` (with ``posting_id``) of the postings found, in partition order.
+        """
+        columns = list(dict.fromkeys(["posting_id", *columns]))
+        parts = [
+            frame
+            for (source, period), rows in keys.groupby(["source", "period"], sort=True)
+            for frame in self.iter_postings_by_id(
+                str(source), str(period), rows["posting_id"], columns
+            )
+        ]
+        if not parts:
+            return _empty_frame(POSTINGS_SCHEMA, columns)
+        return pd.concat(parts, ignore_index=True)
+
     def state(self, source: str) -> dict[str, Any]:
         """The fetch state (cursor) a source committed last, ``{}`` if it never ran."""
         return dict(self._manifest()["state"].get(source, {}))
@@ -578,6 +718,7 @@ def _empty_manifest() -> dict[str, Any]:
         "state": {},
         "sources": {},
         "loads": [],
+        "tagged": {},
     }
 
 
@@ -640,6 +781,7 @@ class StoreWriter:
         state: dict[str, dict[str, Any]] | None = None,
         sources_seen: Iterable[str] = (),
         summary: dict[str, Any] | None = None,
+        tagged: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         """Write changed partitions, then the manifest (the commit point), then drop old files."""
         # Copy only the containers a commit edits; file entries are replaced, never mutated.
@@ -678,6 +820,8 @@ class StoreWriter:
         committed_at = _now().isoformat(timespec="milliseconds")
         for source, value in (state or {}).items():
             manifest["state"][source] = value
+        if tagged is not None:
+            manifest["tagged"] = tagged
         for source in sources_seen:
             manifest["sources"][source] = {"last_fetch_at": committed_at, "load_id": self.load_id}
         manifest["version"] += 1
@@ -889,13 +1033,16 @@ class StoreWriter:
             The number of postings whose tags were written.
         """
         needed = [*ANNOTATIONS_SCHEMA.names, *PARTITION_COLUMNS]
-        missing = [c for c in needed if c not in annotations.columns and c != "load_id"]
+        optional = ("load_id", "content_hash")
+        missing = [c for c in needed if c not in annotations.columns and c not in optional]
         missing += [c for c in TAGS_SCHEMA.names if c not in tags.columns and c != "load_id"]
         if missing:
             raise InputError(f"tags or annotations lack column(s): {', '.join(missing)}")
         annotations = annotations.drop_duplicates("posting_id", keep="last").assign(
             load_id=self.load_id
         )
+        if "content_hash" not in annotations.columns:
+            annotations = annotations.assign(content_hash=None)
         tags = tags.assign(load_id=self.load_id)
         stray = set(tags["posting_id"]) - set(annotations["posting_id"])
         if stray:
@@ -918,6 +1065,36 @@ class StoreWriter:
             changes, summary={"table": "tags", "postings": len(annotations), "tags": len(tags)}
         )
         return len(annotations)
+
+    def mark_tagged(self, tagger_version: str, keys: Iterable[str]) -> bool:
+        """Record that ``tagger_version`` has tagged every posting of these partitions.
+
+        The record names the partition's current postings and annotations files, so any later
+        change to either (a fetch, a re-tag) voids it; :meth:`Store.tag_work` then skips unvoided
+        partitions without reading them. Marks of other tagger versions and of partitions gone are
+        dropped. Commits only when the record changes.
+
+        Returns:
+            Whether a commit was made.
+        """
+        files = self._manifest["files"]
+        current = self._manifest.get("tagged", {}).get(tagger_version, {})
+        marks = {
+            key: mark
+            for key, mark in current.items()
+            if key in files["postings"]
+            and mark == _mark(files["postings"][key], files["annotations"].get(key))
+        }
+        for key in keys:
+            marks[key] = _mark(files["postings"][key], files["annotations"].get(key))
+        if {tagger_version: marks} == self._manifest.get("tagged", {}):
+            return False
+        self._commit(
+            {},
+            tagged={tagger_version: marks},
+            summary={"table": "tagged", "partitions": len(marks)},
+        )
+        return True
 
     def set_state(self, source: str, state: dict[str, Any]) -> None:
         """Commit a source's fetch state (cursor) on its own."""
