@@ -93,8 +93,8 @@ def _dockerignore_excludes(rel: str) -> bool:
     parts = rel.strip("/").split("/")
     candidates = ["/".join(parts[: n + 1]) for n in range(len(parts))]
     excluded = False
-    for negate, regex in rules:
-        if any(regex.match(c) for c in candidates):
+    for negate, compiled in rules:
+        if any(compiled.match(c) for c in candidates):
             excluded = not negate
     return excluded
 
