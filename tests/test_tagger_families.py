@@ -94,6 +94,32 @@ def families(tagger: Tagger, text: str) -> dict[str, str]:
             "microservices",
             "Microservices",
         ),
+        # taxonomy.3: the verb "monitor" with a production object (14028528, 10312927, 7508002)
+        (
+            "* Develop tools to improve our ability to rapidly deploy and effectively monitor "
+            "our application stack.",
+            "observability",
+            "Monitoring (generic)",
+        ),
+        (
+            "We now orchestrate and monitor the Snowplow event pipeline across more than 40 "
+            "customer-owned AWS accounts",
+            "observability",
+            "Monitoring (generic)",
+        ),
+        # taxonomy.3: Sentry in a tool list next to Heroku (16742679)
+        (
+            "Microservices-based architecture, ES2017, Node+Express, GraphQL, AngularJS, "
+            "Mongo+Mongoose, Heroku, Sentry,… We maintain a RaspberryPi-hosted embedded version",
+            "observability",
+            "Sentry",
+        ),
+        # taxonomy.3: "Chef/Puppet" counts for both tools (14244541)
+        (
+            "* DevOps Engineers - Docker/Kubernetes/Terraform, AWS, Ansible/Chef/Puppet",
+            "iac",
+            "Puppet",
+        ),
     ],
 )
 def test_family_found_in_real_fragment(
@@ -162,6 +188,14 @@ def test_family_found_in_real_fragment(
         ("Full-Stack/Product Engineer(https://sentry.io/jobs/903169/)", "observability"),
         # 16742679-style: "Go" the language is not a DevOps skill of any family
         ("Our backend is written in Go and we love it", "cloud"),
+        # taxonomy.3: "monitor" needs a technical object right after it (6827892, 19799067-style)
+        ("- Laptop including external monitor and mouse", "observability"),
+        ("we help clinicians monitor patients at home after surgery", "observability"),
+        # 13084431: Apache Sentry, an authorization module, with no tool list around it
+        (
+            "This is a fantastic opportunity to join Cloudera's engineering efforts for Sentry.",
+            "observability",
+        ),
     ],
 )
 def test_look_alike_is_not_a_skill(tagger: Tagger, fragment: str, family: str) -> None:

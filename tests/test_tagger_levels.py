@@ -201,6 +201,35 @@ def tagger() -> Tagger:
             "ci_cd",
             "required",
         ),  # 7509611
+        # levels.v4: a wish to learn is preferred (7164273); a plain "want to" is not
+        (
+            "you should want to learn more about and become an expert in automated testing, "
+            "continuous integration, and monitoring everything",
+            "ci_cd",
+            "preferred",
+        ),
+        ("* You want to ship: Continuous integration, continuous delivery", "ci_cd", "stack"),
+        # levels.v4: a bracketed stack aside governs what follows it in the brackets (4466029),
+        # but a bracketed skill list without a stack cue stays a role-headed list (14024271)
+        (
+            "- Build realtime, distributed services for trending, metrics and search applications "
+            "(stack: AWS deployed Redis, MongoDb & ElasticSearch).",
+            "cloud",
+            "stack",
+        ),
+        (
+            "- Build realtime, distributed services for trending, metrics and search applications "
+            "(AWS deployed Redis, MongoDb & ElasticSearch).",
+            "cloud",
+            "duty",
+        ),
+        # levels.v4: "diving deep into" is a duty, not a "deep knowledge" requirement (16971408)
+        (
+            "You'll be diving deep into Kubernetes, AWS, Ubuntu, Node.js and Salt.",
+            "containers",
+            "duty",
+        ),
+        ("Deep knowledge of Kubernetes, AWS, Ubuntu", "containers", "required"),
         # negation: stack at most
         ("No Kubernetes experience needed, we will teach you", "containers", "stack"),
         # absent

@@ -56,6 +56,8 @@ def reference(finder: MentionFinder, text: str) -> list[tuple[int, int, str]]:
         "We’re on AWS—and GCP… “Kubernetes” • Terraform",
         "Experiência com AWS e integração contínua (CI/CD), Kubernetes é um diferencial",
         "x-aws-y awsome aws2 ci / cd ci/cd",
+        # 9148714: full-width commas
+        "* Docker，Ruby on Rails，AWS，HAProxy，CDN—DevOps Engineer",
     ],
 )
 def test_scan_hits_equal_the_plain_keyword_regex(finder: MentionFinder, text: str) -> None:
@@ -73,11 +75,38 @@ def test_url_is_one_token_and_holds_no_mention(finder: MentionFinder) -> None:
 
 
 def test_longest_phrase_wins_over_the_alias_inside_it(finder: MentionFinder) -> None:
-    """A multi-token alias ("Chef/Puppet") beats the single-token alias it starts with."""
+    """A multi-token alias ("Amazon EC2") beats the single-token alias it ends with ("EC2")."""
+    # 14467590
+    text = "amed patches to Open MPI to improve Open MPI performance on Amazon EC2. If you like"
+    assert found(finder, text) == [("Amazon EC2", "amazon ec2")]
+
+
+def test_chef_slash_puppet_is_two_skills(finder: MentionFinder) -> None:
+    """ "Chef/Puppet" names both tools: Chef and Puppet are each found, not one "Chef" phrase."""
     # 11413782
     text = "- AWS, EC2, Docker, GNU/Linux, Vagrant, MySQL, CF Engine/Chef/Puppet, Python, Git."
-    assert ("Chef/Puppet", "chef/puppet") in found(finder, text)
-    assert ("Chef", "Chef") not in found(finder, text)
+    assert [alias.skill.name for _s, _e, alias in finder.find([text])[0]] == [
+        "AWS",
+        "AWS",
+        "Docker",
+        "Chef",
+        "Puppet",
+    ]
+    # 12407955: lowercase, between other tools
+    text = (
+        "and have prior experience with Ansible/chef/puppet. We are playing around with kubernetes"
+    )
+    assert ("chef", "chef") in found(finder, text)
+    assert ("puppet", "puppet") in found(finder, text)
+
+
+def test_full_width_commas_separate_mentions(finder: MentionFinder) -> None:
+    """Full-width commas ("Docker，AWS") split tokens like ASCII commas, so the skills are found;
+    a full-width comma next to non-skill words finds nothing."""
+    # 9148714
+    text = "* Docker，Ruby on Rails，AWS，HAProxy，CDN—DevOps Engineer"
+    assert found(finder, text) == [("Docker", "docker"), ("AWS", "aws")]
+    assert found(finder, "我们两位创始人都是 NUS 校友，欢迎现场约coffee chat：") == []
 
 
 def test_mention_at_the_end_of_a_long_list_is_whole(finder: MentionFinder) -> None:

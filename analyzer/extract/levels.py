@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a rule changes the levels the tagger assigns; part of the tagger version.
-LEVELS_VERSION = "levels.v3"
+LEVELS_VERSION = "levels.v4"
 
 _RANK = {"required": 0, "duty": 1, "preferred": 2, "stack": 3, "absent": 4}
 
@@ -252,7 +252,8 @@ _PREF_CUE = re.compile(
     r"\b(a plus|plus(es)?|bonus\w*|nice[- ]to[- ]have|preferred|preferably|ideally|helpful|"
     r"would be (great|nice|awesome|good|a plus)|extra (points|credit)|desirable|advantage\w*|"
     r"appreciated|diferencia\w*|desejáve\w*|good to have|great to have|great if|even better|"
-    r"brownie points|interest in|interested in|willing to learn|eager to learn|curious about|"
+    r"brownie points|interest in|interested in|willing to learn|eager to learn|want(s)? to learn|"
+    r"curious about|"
     r"not required|not a requirement|not necessary|would love|we'd love|love it if|"
     r"happy to teach|can learn|are a plus|is a plus)\b"
 )
@@ -279,6 +280,7 @@ _DUTY_CUE = re.compile(
     r"who('ll|’ll| will)|"
     r"you (build|design|maintain|manage|own|operate|deploy|migrate|implement|develop|work|run|"
     r"scale|automate|lead|improve|create|write|architect)\w*|"
+    r"div(e|ing) (deep )?into|"
     r"atuar\w*|(você|voce) (vai|irá|ira|será)|será responsável|irá|vai (atuar|trabalhar))\b"
 )
 _STACK_CUE = re.compile(
@@ -340,6 +342,15 @@ _CUSTOMER_CUE = re.compile(
     r"(like|such as|includ\w+|are|range from)\b|\b(used|trusted|backed|loved|funded) by\b|"
     r"\bfor (companies|customers|clients) (like|such as|including)\b|\bex-|\balumni of\b|"
     r"\b(founders?|ceo|cto|vp \w+) (was |were )?(of|at)\b|\bfounded by\b|\bcomes? from\b"
+)
+
+
+#: An open parenthesis whose aside names the stack ("(stack: AWS deployed Redis, MongoDB)",
+#: "(our stack is Go, GCP)"): what follows inside it is the company's stack, whatever verb
+#: opened the clause.
+_BRACKET_STACK = re.compile(
+    r"\((?:our |the )?(?:current )?(?:tech(?:nology)? )?(?:stack|tech|technologies|tools)"
+    r"(?: is| includes?)?\s*[:：]?[^()]*$"
 )
 
 
@@ -501,6 +512,8 @@ def _level(
         return "stack"
     if _employer_name(text, start, end):
         return "absent"
+    if "(" in before and _BRACKET_STACK.search(before):
+        return "stack"
     required_at = _last_end(_REQ_CUE, before)
     lead = _LEAD_VERB.match(before)
     if lead and section not in ("stack", "about") and not _WE_USE.search(before, lead.end()):

@@ -95,10 +95,11 @@ def keyword_regex(taxonomy: Taxonomy) -> re.Pattern[str]:
 
 
 def make_nlp() -> spacy.language.Language:
-    """A blank English pipeline whose tokenizer also splits on ``, / ( ) | ; : + &`` between any
-    characters, so "EC2,S3" or "AWS/GCP" yield separate tokens."""
+    """A blank English pipeline whose tokenizer also splits on ``, / ( ) | ; : + &`` and their
+    full-width forms (``，、；：（）｜``) between any characters, so "EC2,S3", "AWS/GCP" or
+    "Docker，AWS" yield separate tokens."""
     nlp = spacy.blank("en")
-    infixes = [*(nlp.Defaults.infixes or ()), r"[,/()|;:+&\[\]]"]
+    infixes = [*(nlp.Defaults.infixes or ()), r"[,/()|;:+&\[\]，、；：（）｜]"]
     tokenizer(nlp).infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
 
@@ -112,7 +113,7 @@ def tokenizer(nlp: spacy.language.Language) -> Tokenizer:
 _SEPARATORS = bytes(i if 97 <= i <= 122 or 48 <= i <= 57 else 32 for i in range(256))
 
 #: Non-ASCII characters common in postings, all separators: blanked so most texts scan as ASCII.
-_PUNCTUATION = "’—–“”•£…€‘™\xad\u200b→·\xa0"
+_PUNCTUATION = "’—–“”•£…€‘™\xad\u200b→·\xa0，、；：（）｜"
 
 
 class _Scanner:
