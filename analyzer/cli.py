@@ -186,7 +186,8 @@ def _progress(ctx: Context) -> Any:
     """A progress callback: one rewritten line on a terminal, plain log lines otherwise."""
     from analyzer.sources import ProgressEvent
 
-    tty = sys.stderr.isatty() and not ctx.quiet
+    # A rewritten line only for a human on a terminal; JSON logs stay one object per line.
+    tty = sys.stderr.isatty() and not ctx.quiet and ctx.config["log.format"] == "human"
     log = logging.getLogger("analyzer.fetch")
 
     def show(event: ProgressEvent) -> None:
@@ -200,7 +201,9 @@ def _progress(ctx: Context) -> Any:
             click.echo(f"\r\033[K{line}", err=True, nl=False)
             click.echo(end, err=True, nl=False)
         else:
-            log.info(line)
+            fields = {"source": event.source, "unit": event.unit, "done": event.done}
+            counts = {"new": r.new, "updated": r.updated, "closed": r.closed}
+            log.info(line, extra={**fields, "total": event.total, **counts})
 
     return show
 

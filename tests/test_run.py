@@ -386,6 +386,9 @@ def test_json_logs_are_one_object_per_line_without_secrets(
     for record in records:
         assert {"ts", "level", "logger", "message"} <= set(record)
     assert any(r["message"] == "run ok" and "durations" in r for r in records)
+    progress = [r for r in records if r["logger"] == "analyzer.fetch" and r.get("source") == "hn"]
+    assert [(r["done"], r["total"]) for r in progress] == [(1, 3), (2, 3), (3, 3)]
+    assert progress[-1]["new"] == len(THREADS) * PER_THREAD
     assert token not in done.stderr and token not in done.stdout
     env_json = analyzer({**env, "ANALYZER_LOG_FORMAT": "json"}, "run")
     assert all(line.startswith("{") for line in env_json.stderr.splitlines() if line.strip())
