@@ -134,7 +134,8 @@ def test_textfile_and_push_carry_the_real_values_of_a_run(
     assert len(replay.requests) == 5
     stages = {s: value(parsed, "analyzer_run_duration_seconds", stage=s) for s in summary.durations}
     assert set(stages) == {"fetch", "tag", "report", "total"}
-    assert stages["total"] >= stages["fetch"] + stages["tag"] + stages["report"] > 0
+    # Each duration is rounded to the millisecond: the parts may exceed the total by 1.5 ms.
+    assert stages["total"] + 0.002 >= stages["fetch"] + stages["tag"] + stages["report"] > 0
     first_success = value(parsed, "analyzer_last_success_timestamp_seconds")
     assert first_success == value(parsed, "analyzer_last_run_timestamp_seconds")
     assert first_success == pytest.approx(summary.finished_at)
