@@ -230,6 +230,21 @@ def tagger() -> Tagger:
             "duty",
         ),
         ("Deep knowledge of Kubernetes, AWS, Ubuntu", "containers", "required"),
+        # levels.v4: a closed aside's cues stay in the aside (18360249): its "we use" and its
+        # negation say nothing of the duty list after it; a negation around the skill still counts
+        (
+            "- Linux DevOps (no previous blockchain experience required): must be comfortable "
+            "working with opensource workflows (pullrequests, code review, git, etc), with main "
+            "responsibilities including packaging(deb/rpm+snap+flatpak), CI curation (we use "
+            "GitLab+AzureDevOps), cloud infrastructure (AWS,Kubernetes,TerraForm...).",
+            "containers",
+            "duty",
+        ),
+        (
+            "- Linux DevOps: must be comfortable with Linux (no Kubernetes experience needed)",
+            "containers",
+            "stack",
+        ),
         # negation: stack at most
         ("No Kubernetes experience needed, we will teach you", "containers", "stack"),
         # absent

@@ -354,6 +354,24 @@ _BRACKET_STACK = re.compile(
 )
 
 
+#: A closed parenthetical aside (no nesting).
+_CLOSED_ASIDE = re.compile(r"\([^()]*\)")
+
+
+def _blank(m: re.Match[str]) -> str:
+    """Spaces as long as the match (offsets into the clause hold)."""
+    return " " * len(m.group())
+
+
+def _negated_aside(clause: str, start: int, end: int) -> bool:
+    """Whether the mention ``clause[start:end]`` is inside a closed aside holding a negated ask
+    ("Python (no Kubernetes experience needed)")."""
+    for m in _CLOSED_ASIDE.finditer(clause):
+        if m.start() < start and end < m.end():
+            return _NEG_CUE.search(m.group()) is not None
+    return False
+
+
 def _nearest(cues: list[tuple[int, str]]) -> str | None:
     return max(cues)[1] if cues else None
 
@@ -502,13 +520,20 @@ def _level(
     """The level of one mention in the clause ``text[lo:hi]`` (``memo``: what is read of it)."""
     clause = memo.lower
     before = clause[: start - lo]
+    if ")" in before:
+        # A closed aside holds its own cues: "CI curation (we use GitLab), cloud infrastructure
+        # (AWS)" - its "we use" says nothing of what follows it.
+        before = _CLOSED_ASIDE.sub(_blank, before)
     after = clause[end - lo :]
     section = sections.level_at(start)
     if memo.preferred or section == "preferred":
         return "preferred"
     if memo.negated is None:
-        memo.negated = _NEG_CUE.search(clause) is not None
-    if memo.negated:
+        # A negation inside a closed aside is about the aside ("Linux DevOps (no previous
+        # blockchain experience required): ... cloud infrastructure (AWS)"), not the clause.
+        plain = _CLOSED_ASIDE.sub(_blank, clause) if ")" in clause else clause
+        memo.negated = _NEG_CUE.search(plain) is not None
+    if memo.negated or (")" in clause and _negated_aside(clause, start - lo, end - lo)):
         return "stack"
     if _employer_name(text, start, end):
         return "absent"
