@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -121,6 +122,10 @@ def connect(scheduler: str | None = None, *, timeout: float = 10.0) -> Iterator[
         ConfigError: dask is not installed, or the scheduler cannot be reached or parsed.
     """
     _, distributed = _import_dask()
+    quiet = logging.getLogger("distributed")
+    if quiet.level == logging.NOTSET:
+        # The in-process scheduler logs every worker's start and stop at INFO: keep the CLI terse.
+        quiet.setLevel(logging.WARNING)
     if scheduler is None:
         cluster = distributed.LocalCluster(
             processes=True, threads_per_worker=1, dashboard_address=None
@@ -421,9 +426,12 @@ def tag(
         workers = list(dask_client.scheduler_info()["workers"])
         if not workers:
             raise ConfigError("the Dask cluster has no workers")
-        versions = {
-            dask_client.submit(_worker_version, workers=[w], pure=False).result() for w in workers
-        }
+        # Every worker builds its Tagger now (in parallel) and says which version it runs.
+        versions = set(
+            dask_client.gather(
+                [dask_client.submit(_worker_version, workers=[w], pure=False) for w in workers]
+            )
+        )
         if len(versions) != 1:
             raise ConfigError(
                 f"the Dask workers run different tagger versions ({', '.join(sorted(versions))}): "
