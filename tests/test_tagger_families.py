@@ -107,6 +107,12 @@ def families(tagger: Tagger, text: str) -> dict[str, str]:
             "observability",
             "Monitoring (generic)",
         ),
+        # instrumentation of software still counts (16968598)
+        (
+            "Implement proper instrumentation and logging.",
+            "observability",
+            "Monitoring (generic)",
+        ),
         # taxonomy.3: Sentry in a tool list next to Heroku (16742679)
         (
             "Microservices-based architecture, ES2017, Node+Express, GraphQL, AngularJS, "
@@ -191,6 +197,18 @@ def test_family_found_in_real_fragment(
         # taxonomy.3: "monitor" needs a technical object right after it (6827892, 19799067-style)
         ("- Laptop including external monitor and mouse", "observability"),
         ("we help clinicians monitor patients at home after surgery", "observability"),
+        # taxonomy.3: monitoring as an industry a product serves (15825968), and instrumentation
+        # of physical structures (34621175)
+        (
+            "TimescaleDB is a key building block across a range of industries: IoT, DevOps, "
+            "monitoring, eventing, finance, industrial, logistics, transportation",
+            "observability",
+        ),
+        (
+            "We are a leading provider of geotechnical and structural monitoring instrumentation "
+            "and services across Australia.",
+            "observability",
+        ),
         # 13084431: Apache Sentry, an authorization module, with no tool list around it
         (
             "This is a fantastic opportunity to join Cloudera's engineering efforts for Sentry.",
