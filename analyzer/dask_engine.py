@@ -695,6 +695,8 @@ def _quoted_rows(
     storage_options: dict[str, Any] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The postings (``posting_id, title, text``) and tags of ``ids``, read on the workers."""
+    from analyzer.pipeline import _posting_text
+
     dd, _ = _import_dask()
     options = dict(storage_options or {})
     where = levels.loc[levels["posting_id"].isin(ids), ["posting_id", "source", "period"]]
@@ -709,7 +711,7 @@ def _quoted_rows(
     tag_columns = ["posting_id", "family", "skill", "level", "start", "end", "tagger_version"]
     out = []
     for table, columns in (
-        ("postings", ["posting_id", "title", "text"]),
+        ("postings", ["posting_id", "title", "text", "text_html"]),
         ("tags", tag_columns),
     ):
         if not parts:
@@ -725,4 +727,8 @@ def _quoted_rows(
             label=f"analyzer-quoted-{table}",
         )
         out.append(client.compute(rows).result().reset_index(drop=True))
-    return out[0], out[1]
+    postings, tags = out
+    if not postings.empty:
+        # Mention offsets index the text the tagger saw: the plain text, else the normalized HTML.
+        postings["text"] = [_posting_text(r) for r in postings.itertuples(index=False)]
+    return postings[["posting_id", "title", "text"]], tags

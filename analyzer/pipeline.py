@@ -555,8 +555,11 @@ def report(
         reporting.population_levels(all_levels, source), denominator=denominator
     )
     where = postings.loc[postings["posting_id"].isin(quoted), ["posting_id", "source", "period"]]
+    quoted_rows = store.read_postings_by_id(where, ["title", "text", "text_html"])
+    # Mention offsets index the text the tagger saw: the plain text, else the normalized HTML.
+    quoted_rows["text"] = [_posting_text(row) for row in quoted_rows.itertuples(index=False)]
     evidence = where.merge(
-        store.read_postings_by_id(where, ["title", "text"]), on="posting_id", how="left"
+        quoted_rows[["posting_id", "title", "text"]], on="posting_id", how="left"
     )
     return reporting.build_report(
         out_dir or config["report.out"],

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_report_html_only import assert_quotes_normalized_text, html_only_store
 
 from analyzer import dask_engine, pipeline
 from analyzer.cli import main
@@ -245,6 +246,14 @@ def test_dask_report_writes_the_local_report(
         assert list(got["claims"]["verdict"]) == list(want["claims"]["verdict"])
         assert got["summary"] == want["summary"]
         assert len(got["shares"]) > 100
+
+
+def test_dask_report_quotes_html_only_postings(client: Any, tmp_path: Path) -> None:
+    """The Dask engine quotes postings stored as HTML only from their normalized text, as the
+    local engine does (the mention offsets index that text)."""
+    config = html_only_store(tmp_path / "store")
+    dask_engine.report(config, tmp_path / "out", client=client, source="hn")
+    assert_quotes_normalized_text((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))
 
 
 def test_cli_tag_and_report_on_a_scheduler_address(client: Any, tmp_path: Path) -> None:
