@@ -13,8 +13,10 @@ writer (``upsert_postings``, one commit per period) and tagged fully once. Each 
    nightly fetch does; copies of the newest real postings with fresh ids), untimed,
 3. measures, each in a fresh subprocess so that its peak RSS (``VmHWM``) is its own:
    ``tag (nothing new)`` before step 2, the nightly work = ``tag`` (only the new postings) +
-   ``report`` (one report per source group, as ``analyzer run`` writes them), and the full
-   re-tag ``tag --retag`` of the whole store.
+   ``report`` (one report per source group, as ``analyzer run`` writes them), the same reports
+   read as ``analyzer report`` read the store before (every posting's title and text, every
+   annotation and tag column: the baseline of the narrow read), and the full re-tag
+   ``tag --retag`` of the whole store.
 
 It prints wall time and peak RSS per step (median of ``--runs``), the ratio re-tag / nightly, and the
 nightly peak RSS across sizes (bounded: it should not grow with N). The full re-tag of 1,000,000
