@@ -446,6 +446,35 @@ def level_columns(levels: pd.DataFrame) -> tuple[list[str], list[str]]:
     return families, skills
 
 
+def combine_levels(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack the :func:`posting_levels` frames of store partitions as the frame of the whole
+    store: the union of skill columns in posting_levels' order, ``absent`` where a partition
+    lacks one. Given the partitions in store order, the result equals posting_levels of all
+    of them at once (same rows, order, columns and dtypes), at a fraction of the peak memory.
+    """
+    if not frames:
+        return pd.DataFrame(columns=["posting_id", "source", "period", "company", "tagger_version"])
+    skills: set[str] = set()
+    for frame in frames:
+        skills.update(level_columns(frame)[1])
+    levels = [*FAMILIES, *sorted(skills, key=_skill_sort_key)]
+    base = [c for c in frames[0].columns if c not in FAMILIES and c not in skills]
+    absent = LEVELS.index("absent")
+    filled = []
+    for frame in frames:
+        missing = {
+            column: pd.Categorical.from_codes(
+                np.full(len(frame), absent, dtype="int8"), dtype=_LEVEL_DTYPE
+            )
+            for column in levels
+            if column not in frame.columns
+        }
+        filled.append(
+            frame.assign(**missing)[[*base, *levels]] if missing else frame[[*base, *levels]]
+        )
+    return pd.concat(filled, ignore_index=True)
+
+
 def denominator_mask(levels: pd.DataFrame, denominator: str) -> pd.Series:
     """Which rows of ``levels`` are in the denominator (see :data:`DENOMINATOR_ROLES`)."""
     _as_tuple(denominator, DENOMINATORS, "denominator")

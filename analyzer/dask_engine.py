@@ -38,23 +38,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import fsspec
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analyzer.analyze import (
-    _skill_sort_key,  # the skill-column order posting_levels uses, defined once there
+    combine_levels,
     latest_tagger_version,
-    level_columns,
     posting_levels,
     source_group,
 )
 from analyzer.config import Config
 from analyzer.errors import ConfigError, CorruptStoreError, InputError
 from analyzer.extract.tagger import Tagger
-from analyzer.models import FAMILIES, LEVELS, TABLE_SCHEMAS
+from analyzer.models import FAMILIES, TABLE_SCHEMAS
 from analyzer.report import (
     ReportSummary,
     build_report,
@@ -80,7 +78,6 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 #: What to run when the engine is asked for without its dependencies.
 INSTALL_HINT = "pip install 'analyzer[dask]'"
 
-_LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
 _TODO_COLUMNS = ["posting_id", "source", "period", "title", "text", "text_html"]
 _TAGGED_COLUMNS = [
     "posting_id",
@@ -601,36 +598,7 @@ def posting_levels_on_dask(
         label="analyzer-levels",
     )
     frames = [f for f in client.gather(client.compute(levels.to_delayed())) if not f.empty]
-    return _combine_levels(frames), stats
-
-
-def _combine_levels(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack per-partition levels frames as one posting_levels frame of the whole store: the
-    union of skill columns in posting_levels' order, ``absent`` where a partition lacks one.
-
-    Partitions are stacked in store order, which is the local engine's row order.
-    """
-    if not frames:
-        return pd.DataFrame(columns=["posting_id", "source", "period", "company", "tagger_version"])
-    skills: set[str] = set()
-    for frame in frames:
-        skills.update(level_columns(frame)[1])
-    levels = [*FAMILIES, *sorted(skills, key=_skill_sort_key)]
-    base = [c for c in frames[0].columns if c not in FAMILIES and c not in skills]
-    absent = LEVELS.index("absent")
-    filled = []
-    for frame in frames:
-        missing = {
-            column: pd.Categorical.from_codes(
-                np.full(len(frame), absent, dtype="int8"), dtype=_LEVEL_DTYPE
-            )
-            for column in levels
-            if column not in frame.columns
-        }
-        filled.append(
-            frame.assign(**missing)[[*base, *levels]] if missing else frame[[*base, *levels]]
-        )
-    return pd.concat(filled, ignore_index=True)
+    return combine_levels(frames), stats
 
 
 def report(

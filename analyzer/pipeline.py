@@ -20,7 +20,13 @@ from typing import Any
 import pandas as pd
 
 from analyzer import report as reporting
-from analyzer.analyze import hn_coverage, latest_tagger_version, posting_levels, source_group
+from analyzer.analyze import (
+    combine_levels,
+    hn_coverage,
+    latest_tagger_version,
+    posting_levels,
+    source_group,
+)
 from analyzer.config import Config
 from analyzer.errors import ConfigError, InputError
 from analyzer.extract.evaluate import EvalReport, evaluate_labels, format_report
@@ -532,40 +538,59 @@ def report(
             bootstrap=bootstrap,
             tagger_version=tagger_version,
         )
-    # Narrow columns only: no posting text is read except the few quoted as evidence.
+    # Narrow columns only, one partition at a time: the per-posting levels frame is all that is
+    # held for the whole store; no posting text is read except the few quoted as evidence.
     store = open_store(config["store"])
     postings = store.read_postings(since=since, until=until, columns=_REPORT_POSTING_COLUMNS)
-    annotations = store.read_annotations(
-        since=since, until=until, columns=_REPORT_ANNOTATION_COLUMNS
-    )
-    if postings.empty or annotations.empty:
+    versions = store.read_annotations(since=since, until=until, columns=["tagger_version"])
+    if postings.empty or versions.empty:
         raise InputError(
             f"nothing to report in {config['store']}: fetch and tag postings first "
             "(analyzer fetch, analyzer tag)"
         )
-    version = tagger_version or latest_tagger_version(annotations)
-    tags = store.read_tags(
-        since=since, until=until, columns=_REPORT_TAG_COLUMNS, tagger_version=version
-    )
+    version = tagger_version or latest_tagger_version(versions)
     mine = postings[postings["source"].map(source_group) == source_group(source)]
     newest = mine["posted_at"].max() if not mine.empty else None
     coverage = _report_coverage(coverage_path, mine["period"], newest)
-    all_levels = posting_levels(postings, annotations, tags, version)
+    all_levels = _levels_by_partition(store, postings, version, since, until)
+    if all_levels.empty:
+        present = ", ".join(sorted(versions["tagger_version"].dropna().unique())) or "none"
+        raise InputError(f"no annotations of tagger version {version!r} (present: {present})")
+    del postings, mine, versions
     quoted = reporting.evidence_posting_ids(
         reporting.population_levels(all_levels, source), denominator=denominator
     )
-    where = postings.loc[postings["posting_id"].isin(quoted), ["posting_id", "source", "period"]]
+    where = all_levels.loc[
+        all_levels["posting_id"].isin(quoted), ["posting_id", "source", "period"]
+    ].astype({"source": str, "period": str})
     quoted_rows = store.read_postings_by_id(where, ["title", "text", "text_html"])
     # Mention offsets index the text the tagger saw: the plain text, else the normalized HTML.
     quoted_rows["text"] = [_posting_text(row) for row in quoted_rows.itertuples(index=False)]
     evidence = where.merge(
         quoted_rows[["posting_id", "title", "text"]], on="posting_id", how="left"
     )
+    tags = pd.concat(
+        [
+            frame[frame["posting_id"].isin(quoted)]
+            for (src, period), _ in where.groupby(["source", "period"], sort=True)
+            for frame in [
+                store.read_tags(
+                    sources=[src],
+                    since=period,
+                    until=period,
+                    columns=_REPORT_TAG_COLUMNS,
+                    tagger_version=version,
+                )
+            ]
+        ]
+        or [pd.DataFrame(columns=_REPORT_TAG_COLUMNS)],
+        ignore_index=True,
+    )
     return reporting.build_report(
         out_dir or config["report.out"],
         evidence,
-        annotations,
-        tags[tags["posting_id"].isin(quoted)],
+        pd.DataFrame(),
+        tags,
         all_levels=all_levels,
         source=source,
         denominator=denominator,
@@ -574,6 +599,36 @@ def report(
         bootstrap=bootstrap,
         tagger_version=tagger_version,
     )
+
+
+def _levels_by_partition(
+    store: Store, postings: pd.DataFrame, version: str, since: str | None, until: str | None
+) -> pd.DataFrame:
+    """:func:`posting_levels` of the whole store, computed one tagged partition at a time.
+
+    Only one partition's annotations and tags are in memory at once, so the peak is the levels
+    frame (a few categorical columns per posting), not every tag row of the store.
+    """
+    by_partition = dict(tuple(postings.groupby(["source", "period"], sort=False)))
+    frames = []
+    for part in store.committed_files("annotations", since=since, until=until):
+        key = (part["source"], part["period"])
+        annotations = store.read_annotations(
+            sources=[key[0]], since=key[1], until=key[1], columns=_REPORT_ANNOTATION_COLUMNS
+        )
+        if key not in by_partition or not (annotations["tagger_version"] == version).any():
+            continue
+        tags = store.read_tags(
+            sources=[key[0]],
+            since=key[1],
+            until=key[1],
+            columns=_REPORT_TAG_COLUMNS,
+            tagger_version=version,
+        )
+        frame = posting_levels(by_partition[key], annotations, tags, version)
+        if not frame.empty:
+            frames.append(frame)
+    return combine_levels(frames)
 
 
 def _report_coverage(
