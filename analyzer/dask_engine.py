@@ -32,7 +32,6 @@ import contextlib
 import functools
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -52,14 +51,14 @@ from analyzer.analyze import (
 from analyzer.config import Config
 from analyzer.errors import ConfigError, CorruptStoreError, InputError
 from analyzer.extract.tagger import Tagger
-from analyzer.models import FAMILIES, TABLE_SCHEMAS
+from analyzer.models import TABLE_SCHEMAS
 from analyzer.report import (
     ReportSummary,
     build_report,
     evidence_posting_ids,
     population_levels,
 )
-from analyzer.store import Store, StoreWriter, open_store
+from analyzer.store import Store, open_store
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -91,7 +90,6 @@ _TAGGED_COLUMNS = [
     "mentions",
     "mentioned",
 ]
-_TAG_ROW_COLUMNS = ["posting_id", "family", "skill", "level", "start", "end", "tagger_version"]
 
 
 def _import_dask() -> tuple[Any, Any]:
@@ -417,6 +415,8 @@ def tag(
         ConfigError: dask is not installed, the scheduler is unreachable, or the workers run
             different tagger versions.
     """
+    from analyzer.pipeline import TagBatches  # the batching the local engine commits with
+
     dd, _ = _import_dask()
     options = dict(storage_options or {})
     with _client(client, scheduler) as dask_client:
@@ -436,43 +436,16 @@ def tag(
             )
         version = versions.pop()
         store = open_store(config["store"])
-        summary: dict[str, Any] = {
-            "version": version,
-            "seen": 0,
-            "tagged": 0,
-            "skipped": 0,
-            "batches": 0,
-            "mentions": 0,
-            "seconds": 0.0,
-            "levels": dict.fromkeys(FAMILIES, 0),
-        }
-        started = time.monotonic()
-        annotations: list[dict[str, Any]] = []
-        tags: list[dict[str, Any]] = []
-
-        def commit(writer: StoreWriter) -> None:
-            writer.write_tags(
-                pd.DataFrame(annotations), pd.DataFrame(tags, columns=_TAG_ROW_COLUMNS)
-            )
-            summary["tagged"] += len(annotations)
-            summary["mentions"] += len(tags)
-            summary["batches"] += 1
-            summary["seconds"] = round(time.monotonic() - started, 1)
-            annotations.clear()
-            tags.clear()
-            if progress is not None:
-                progress(dict(summary))
-
         with store.writer(command="tag --engine dask") as writer:
             # Which postings to tag: the local engine's rule, from ids and content hashes only.
             files = {
                 (f["source"], f["period"]): f
                 for f in store.committed_files("postings", sources=sources)
             }
+            batches = TagBatches(writer, version, batch_size, progress)
             parts, complete = [], []
             for work in store.tag_work(version, sources, retag=retag):
-                summary["seen"] += work.postings
-                summary["skipped"] += work.postings - len(work.todo)
+                batches.count(work.postings, len(work.todo))
                 complete.append(work.key)
                 if not work.todo.empty:
                     parts.append({"postings": files[(work.source, work.period)], "todo": work.todo})
@@ -498,7 +471,7 @@ def tag(
                             raise ConfigError(
                                 f"a Dask worker tagged with {row.tagger_version}, not {version}"
                             )
-                        annotations.append(
+                        batches.add(
                             {
                                 "posting_id": row.posting_id,
                                 "source": row.source,
@@ -506,33 +479,12 @@ def tag(
                                 "is_job_posting": row.is_job_posting,
                                 "roles": row.roles,
                                 "language": row.language,
-                                "tagger_version": version,
                                 "content_hash": row.content_hash,
-                            }
+                            },
+                            row.mentions,
+                            row.mentioned,
                         )
-                        tags.extend(
-                            {
-                                "posting_id": row.posting_id,
-                                "family": family,
-                                "skill": skill,
-                                "level": level,
-                                "start": start,
-                                "end": end,
-                                "tagger_version": version,
-                            }
-                            for family, skill, level, start, end in row.mentions
-                        )
-                        for family in row.mentioned:
-                            summary["levels"][family] += 1
-                        if len(annotations) >= batch_size:
-                            commit(writer)
-                if annotations:
-                    commit(writer)
-            if summary["tagged"]:
-                # Partitions now fully tagged are skipped unread by the next run (until they change).
-                writer.mark_tagged(version, complete)
-    summary["seconds"] = round(time.monotonic() - started, 1)
-    return summary
+            return batches.finish(complete)
 
 
 # --------------------------------------------------------------------------- report

@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,6 +188,101 @@ def _engine(engine: str, scheduler: str | None) -> str:
     return engine
 
 
+class TagBatches:
+    """Tag results gathered into commits of ``batch_size`` postings, with the running summary.
+
+    Both engines feed it one posting at a time (:meth:`add`); every ``batch_size`` postings become
+    one ``write_tags`` commit, whatever partitions they span, so an interrupted run resumes after
+    the last commit. :attr:`summary` is what ``analyzer tag`` prints.
+    """
+
+    def __init__(
+        self,
+        writer: StoreWriter,
+        version: str,
+        batch_size: int,
+        progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.summary: dict[str, Any] = {
+            "version": version,
+            "seen": 0,
+            "tagged": 0,
+            "skipped": 0,
+            "batches": 0,
+            "mentions": 0,
+            "seconds": 0.0,
+            "levels": dict.fromkeys(FAMILIES, 0),
+        }
+        self._writer, self._version, self._batch_size = writer, version, batch_size
+        self._progress = progress
+        self._started = time.monotonic()
+        self._annotations: list[dict[str, Any]] = []
+        self._tags: list[dict[str, Any]] = []
+
+    def count(self, postings: int, todo: int) -> None:
+        """Note a partition's ``postings`` of which ``todo`` are to be tagged."""
+        self.summary["seen"] += postings
+        self.summary["skipped"] += postings - todo
+
+    def add(
+        self,
+        posting: Mapping[str, Any],
+        mentions: Iterable[tuple[str, str, str, int, int]],
+        involved: Iterable[str],
+    ) -> None:
+        """Add one tagged posting; commit when a batch is full.
+
+        Args:
+            posting: the annotation row without ``tagger_version``: ``posting_id, source, period,
+                is_job_posting, roles, language, content_hash``.
+            mentions: ``(family, skill, level, start, end)`` of every skill mention.
+            involved: the families whose level is not absent.
+        """
+        version = self._version
+        self._annotations.append({**posting, "tagger_version": version})
+        self._tags.extend(
+            {
+                "posting_id": posting["posting_id"],
+                "family": family,
+                "skill": skill,
+                "level": level,
+                "start": start,
+                "end": end,
+                "tagger_version": version,
+            }
+            for family, skill, level, start, end in mentions
+        )
+        for family in involved:
+            self.summary["levels"][family] += 1
+        if len(self._annotations) >= self._batch_size:
+            self.commit()
+
+    def commit(self) -> None:
+        """Write the postings gathered so far as one commit (nothing when there are none)."""
+        if not self._annotations:
+            return
+        self._writer.write_tags(
+            pd.DataFrame(self._annotations), pd.DataFrame(self._tags, columns=_TAG_ROW_COLUMNS)
+        )
+        self.summary["tagged"] += len(self._annotations)
+        self.summary["mentions"] += len(self._tags)
+        self.summary["batches"] += 1
+        self.summary["seconds"] = round(time.monotonic() - self._started, 1)
+        self._annotations.clear()
+        self._tags.clear()
+        if self._progress is not None:
+            self._progress(dict(self.summary))
+
+    def finish(self, complete: list[str]) -> dict[str, Any]:
+        """Commit the rest, record the fully tagged partitions ``complete``; the summary."""
+        self.commit()
+        if self.summary["tagged"]:
+            # Partitions now fully tagged are skipped unread by the next run (until they change).
+            self._writer.mark_tagged(self._version, complete)
+        self.summary["seconds"] = round(time.monotonic() - self._started, 1)
+        return self.summary
+
+
 def tag(
     config: Config,
     *,
@@ -234,37 +329,11 @@ def tag(
         )
     tagger = Tagger()
     store = open_store(config["store"])
-    summary: dict[str, Any] = {
-        "version": tagger.version,
-        "seen": 0,
-        "tagged": 0,
-        "skipped": 0,
-        "batches": 0,
-        "mentions": 0,
-        "seconds": 0.0,
-        "levels": dict.fromkeys(FAMILIES, 0),
-    }
-    started = time.monotonic()
-    annotations: list[dict[str, Any]] = []
-    tags: list[dict[str, Any]] = []
-
-    def commit(writer: StoreWriter) -> None:
-        # One commit per batch_size postings, whatever partitions they span: fewer, larger commits.
-        writer.write_tags(pd.DataFrame(annotations), pd.DataFrame(tags, columns=_TAG_ROW_COLUMNS))
-        summary["tagged"] += len(annotations)
-        summary["mentions"] += len(tags)
-        summary["batches"] += 1
-        summary["seconds"] = round(time.monotonic() - started, 1)
-        annotations.clear()
-        tags.clear()
-        if progress is not None:
-            progress(dict(summary))
-
     complete: list[str] = []
     with store.writer(command="tag") as writer:
+        batches = TagBatches(writer, tagger.version, batch_size, progress)
         for work in store.tag_work(tagger.version, sources, retag=retag):
-            summary["seen"] += work.postings
-            summary["skipped"] += work.postings - len(work.todo)
+            batches.count(work.postings, len(work.todo))
             complete.append(work.key)
             if work.todo.empty:
                 continue
@@ -277,7 +346,7 @@ def tag(
                     (_posting_text(r), r.title if isinstance(r.title, str) else None) for r in rows
                 ]
                 for row, result in zip(rows, tagger.tag_many(items), strict=True):
-                    annotations.append(
+                    batches.add(
                         {
                             "posting_id": row.posting_id,
                             "source": row.source,
@@ -285,33 +354,12 @@ def tag(
                             "is_job_posting": result.is_job_posting,
                             "roles": result.roles,
                             "language": result.language,
-                            "tagger_version": tagger.version,
                             "content_hash": hashes[row.posting_id],
-                        }
+                        },
+                        ((m.family, m.skill, m.level, m.start, m.end) for m in result.skills),
+                        (f for f, level in result.levels.items() if level != "absent"),
                     )
-                    tags.extend(
-                        {
-                            "posting_id": row.posting_id,
-                            "family": m.family,
-                            "skill": m.skill,
-                            "level": m.level,
-                            "start": m.start,
-                            "end": m.end,
-                            "tagger_version": tagger.version,
-                        }
-                        for m in result.skills
-                    )
-                    for family, level in result.levels.items():
-                        summary["levels"][family] += level != "absent"
-                if len(annotations) >= batch_size:
-                    commit(writer)
-        if annotations:
-            commit(writer)
-        if summary["tagged"]:
-            # Partitions now fully tagged are skipped unread by the next run (until they change).
-            writer.mark_tagged(tagger.version, complete)
-    summary["seconds"] = round(time.monotonic() - started, 1)
-    return summary
+        return batches.finish(complete)
 
 
 def tag_file(in_path: str | Path, out_path: str | Path, *, batch_size: int = 500) -> dict[str, int]:
@@ -552,7 +600,7 @@ def report(
     mine = postings[postings["source"].map(source_group) == source_group(source)]
     newest = mine["posted_at"].max() if not mine.empty else None
     coverage = _report_coverage(coverage_path, mine["period"], newest)
-    all_levels = _levels_by_partition(store, postings, version, since, until)
+    all_levels = _levels_by_partition(store, version, since, until)
     if all_levels.empty:
         present = ", ".join(sorted(versions["tagger_version"].dropna().unique())) or "none"
         raise InputError(f"no annotations of tagger version {version!r} (present: {present})")
@@ -602,30 +650,27 @@ def report(
 
 
 def _levels_by_partition(
-    store: Store, postings: pd.DataFrame, version: str, since: str | None, until: str | None
+    store: Store, version: str, since: str | None, until: str | None
 ) -> pd.DataFrame:
     """:func:`posting_levels` of the whole store, computed one tagged partition at a time.
 
     Only one partition's annotations and tags are in memory at once, so the peak is the levels
     frame (a few categorical columns per posting), not every tag row of the store.
     """
-    by_partition = dict(tuple(postings.groupby(["source", "period"], sort=False)))
     frames = []
-    for part in store.committed_files("annotations", since=since, until=until):
-        key = (part["source"], part["period"])
-        annotations = store.read_annotations(
-            sources=[key[0]], since=key[1], until=key[1], columns=_REPORT_ANNOTATION_COLUMNS
-        )
-        if key not in by_partition or not (annotations["tagger_version"] == version).any():
+    for _, _, tables in store.iter_partitions(
+        {
+            "annotations": _REPORT_ANNOTATION_COLUMNS,
+            "postings": _REPORT_POSTING_COLUMNS,
+            "tags": _REPORT_TAG_COLUMNS,
+        },
+        since=since,
+        until=until,
+        tagger_version=version,
+    ):
+        if tables["annotations"].empty or tables["postings"].empty:
             continue
-        tags = store.read_tags(
-            sources=[key[0]],
-            since=key[1],
-            until=key[1],
-            columns=_REPORT_TAG_COLUMNS,
-            tagger_version=version,
-        )
-        frame = posting_levels(by_partition[key], annotations, tags, version)
+        frame = posting_levels(tables["postings"], tables["annotations"], tables["tags"], version)
         if not frame.empty:
             frames.append(frame)
     return combine_levels(frames)
@@ -698,6 +743,7 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready description (``analyzer run --json`` and the run's metrics)."""
+        fetched = self.fetch.as_dict()  # per source new/updated/unchanged/closed/failures
         return {
             "ok": not self.failed,
             "error": self.error,
@@ -706,21 +752,9 @@ class RunSummary:
             "finished_at": datetime.fromtimestamp(self.finished_at, UTC).isoformat()
             if self.finished_at
             else None,
-            "sources": {
-                name: {
-                    "new": r.new,
-                    "updated": r.updated,
-                    "unchanged": r.unchanged,
-                    "closed": r.closed,
-                    "skipped": r.skipped,
-                    "failures": [
-                        {"unit": f.unit, "kind": f.kind, "error": f.error} for f in r.failures
-                    ],
-                }
-                for name, r in self.fetch.results.items()
-            },
-            "requests": self.fetch.requests,
-            "load_id": self.fetch.load_id,
+            "sources": fetched["sources"],
+            "requests": fetched["requests"],
+            "load_id": fetched["load_id"],
             "tagged": int(self.tag.get("tagged", 0)),
             "tagger_version": self.tag.get("version"),
             "reports": {

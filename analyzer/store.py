@@ -31,7 +31,7 @@ import re
 import secrets
 import socket
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -371,6 +371,47 @@ class Store:
             return _empty_frame(TABLE_SCHEMAS[table], columns)
         frame = pa.concat_tables(parts).to_pandas()
         return frame[columns] if columns else frame
+
+    def iter_partitions(
+        self,
+        tables: Mapping[str, list[str]],
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        tagger_version: str | None = None,
+    ) -> Iterator[tuple[str, str, dict[str, pd.DataFrame]]]:
+        """Read several tables one partition at a time, all from one committed state.
+
+        Args:
+            tables: table name -> columns; the partitions are those of the first table.
+            since: first period (``YYYY-MM``) to include.
+            until: last period (``YYYY-MM``) to include.
+            tagger_version: keep only rows of this version in tables that carry one.
+
+        Yields:
+            ``(source, period, {table: frame})`` in partition order.
+        """
+        manifest = self._manifest()
+        first = next(iter(tables))
+        for source, period, _ in self._partitions(manifest, first, None, since, until):
+            yield (
+                source,
+                period,
+                {
+                    table: self._read(
+                        table,
+                        source,
+                        period,
+                        period,
+                        columns,
+                        manifest,
+                        tagger_version=tagger_version
+                        if "tagger_version" in TABLE_SCHEMAS[table].names
+                        else None,
+                    )
+                    for table, columns in tables.items()
+                },
+            )
 
     def read_postings(
         self,

@@ -240,6 +240,35 @@ def test_tags_replace_previous_tags_of_same_postings(store: Store) -> None:
     assert store.read_annotations(tagger_version="v2")["roles"].tolist()[0].tolist() == ["backend"]
 
 
+def test_iter_partitions_reads_tables_side_by_side_of_one_version(store: Store) -> None:
+    """`iter_partitions` yields each partition of the first table with the same partition of the
+    others, in partition order, filtering only tables that carry a tagger version."""
+    with store.writer("test") as writer:
+        writer.upsert_postings(make_postings(3, periods=("2015-09", "2015-10")))
+        posted = store.read_postings(columns=["posting_id", "source", "period"])
+        annotations = posted.assign(
+            is_job_posting=True, roles=[["backend"]] * 3, language="en", tagger_version="v1"
+        )
+        tags = posted[["posting_id"]].assign(
+            family="cloud", skill="AWS", level="required", start=0, end=3, tagger_version="v1"
+        )
+        writer.write_tags(annotations, tags)
+        writer.write_tags(annotations.iloc[:1].assign(tagger_version="v2"), tags.iloc[:0])
+    seen = list(
+        store.iter_partitions(
+            {"annotations": ["posting_id"], "postings": ["posting_id"], "tags": ["skill"]},
+            tagger_version="v1",
+        )
+    )
+    assert [(source, period) for source, period, _ in seen] == sorted(
+        set(zip(posted["source"], posted["period"], strict=True))
+    )
+    ids = {t: sorted(i for _, _, f in seen for i in f[t].get("posting_id", [])) for t in seen[0][2]}
+    assert len(ids["postings"]) == 3  # postings carry no version: all read
+    assert ids["annotations"] == [i for i in ids["postings"] if i != posted["posting_id"].iloc[0]]
+    assert sum(len(f["tags"]) for _, _, f in seen) == 2  # the v2 commit replaced one posting's
+
+
 def test_state_commits_with_rows(store: Store) -> None:
     """A cursor given with an upsert is committed with it; status shows the last fetch."""
     with store.writer("fetch hn") as writer:
