@@ -804,19 +804,22 @@ class RunSummary:
 
 
 def _report_fingerprint(config: Config, store: Store, groups: list[str]) -> str:
-    """A hash of everything the run's reports read: postings content, annotations, settings.
+    """A hash of everything the run's reports read: the tagged store's state and the settings.
 
-    Postings count by ``(posting_id, content_hash, posted_at)`` only, so a re-fetch that changes
-    nothing but ``last_seen_at`` leaves the reports as they are; an annotation's ``load_id`` changes
-    whenever its posting is tagged again (its tags are written in the same commit).
+    Read from the store's manifest alone, so its cost follows the number of partitions, never
+    the number of postings. Annotation and tag files are named after a hash of their content,
+    so their names fingerprint every tagging result; a posting's content change re-tags it (the
+    annotation records the content hash it was tagged from), so postings count only by rows per
+    partition, and a re-fetch that changes nothing but ``last_seen_at`` or ``closed_at`` leaves
+    the reports as they are.
     """
     digest = hashlib.sha256()
-    postings = store.read_postings(columns=["posting_id", "content_hash", "posted_at"])
-    annotations = store.read_annotations(columns=["posting_id", "tagger_version", "load_id"])
-    for frame in (postings, annotations):
-        frame = frame.sort_values("posting_id", kind="stable").reset_index(drop=True)
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-        digest.update(str(len(frame)).encode())
+    for table in ("postings", "annotations", "tags"):
+        for entry in store.committed_files(table):
+            name = "" if table == "postings" else Path(entry["path"]).name
+            digest.update(
+                f"{table}|{entry['source']}|{entry['period']}|{entry['rows']}|{name}\n".encode()
+            )
     coverage = config["report.coverage"]
     coverage_hash = ""
     if coverage:
@@ -946,8 +949,7 @@ def run(
 
 def _run_reports(config: Config, store: Store, summary: RunSummary, out: Path) -> None:
     """Write one report per source group, unless the fingerprint says they are up to date."""
-    sources = {row["source"] for row in store.status()["postings"]}
-    groups = sorted({source_group(s) for s in sources})
+    groups = sorted({source_group(f["source"]) for f in store.committed_files("postings")})
     fingerprint = _report_fingerprint(config, store, groups)
     if _reports_current(out, fingerprint, groups):
         summary.reports_up_to_date = True

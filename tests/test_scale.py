@@ -245,3 +245,26 @@ def test_report_reads_narrow_columns_and_writes_the_same_report(
     produced, reference = _files(tmp_path / "got"), _files(tmp_path / "expected")
     assert produced.keys() == reference.keys()
     assert [name for name in produced if produced[name] != reference[name]] == []
+
+
+def test_run_fingerprint_reads_only_the_manifest(
+    tagged: tuple[Store, Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nightly run's "reports up to date" check opens no parquet file (its cost follows the
+    partitions, not the postings); re-seeing postings leaves it unchanged, a new posting tagged
+    changes it."""
+    store, config = tagged
+    spy = ReadSpy(monkeypatch)
+    before = pipeline._report_fingerprint(config, store, ["hn"])
+    assert spy.files == [] and spy.by_id == []
+    files = [f["path"] for f in store.committed_files("postings")]
+    with store.writer(command="fetch") as writer:
+        writer.upsert_postings(
+            _postings({"1": "2024-01", "3": "2024-02"}), seen_at=SEEN + pd.Timedelta(days=1)
+        )
+    assert [f["path"] for f in store.committed_files("postings")] != files  # last_seen_at
+    assert pipeline._report_fingerprint(config, store, ["hn"]) == before
+    with store.writer(command="fetch") as writer:
+        writer.upsert_postings(_postings({"5": "2024-02"}, {"5": TEXTS["1"]}), seen_at=SEEN)
+    pipeline.tag(config)
+    assert pipeline._report_fingerprint(config, store, ["hn"]) != before
