@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -59,11 +59,14 @@ __all__ = [
     "SOURCE_GROUPS",
     "TREND_COLUMNS",
     "Z95",
+    "Counts",
     "Period",
     "TrendFit",
+    "combine_counts",
     "compare_sources",
     "compare_sources_wide",
     "cooccurrence",
+    "count_levels",
     "denominator_mask",
     "hn_coverage",
     "indicator_shares",
@@ -574,8 +577,9 @@ def _partial_flags(labels: pd.Series, by: Period, coverage: pd.DataFrame | None)
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_single_group(levels: pd.DataFrame, pool_sources: bool) -> None:
-    groups = sorted({source_group(s) for s in levels["source"].dropna().unique()})
+def _check_single_group(levels: pd.DataFrame | Counts, pool_sources: bool) -> None:
+    sources = levels.sources if isinstance(levels, Counts) else levels["source"].dropna().unique()
+    groups = sorted({source_group(s) for s in sources})
     if len(groups) > 1 and not pool_sources:
         raise InputError(
             f"levels hold several source groups ({', '.join(groups)}): filter to one, use "
@@ -601,19 +605,6 @@ def _cluster_keys(levels: pd.DataFrame) -> pd.Series:
     norm = company.astype("string").str.casefold().str.strip().str.replace(r"\s+", " ", regex=True)
     norm = norm.mask(norm.isna() | (norm == ""), "posting:" + levels["posting_id"].astype(str))
     return norm.astype(str)
-
-
-def _count(
-    indicators: pd.DataFrame,
-    mask: pd.Series,
-    labels: pd.Series,
-) -> tuple[pd.Series, pd.DataFrame]:
-    """n per period label and k per (period label, indicator column) over the masked rows."""
-    sel = mask.to_numpy()
-    lab = labels[sel]
-    n = lab.value_counts().sort_index()
-    k = indicators[sel].astype("int64").groupby(lab.to_numpy()).sum()
-    return n, k.reindex(n.index, fill_value=0)
 
 
 def _bootstrap_ci(
@@ -655,21 +646,239 @@ def _bootstrap_ci(
     )
 
 
-def _shares_long(
-    indicators: pd.DataFrame,
-    mask: pd.Series,
-    labels: pd.Series,
-    *,
-    min_n: int,
-    partial: pd.Series | None,
-    all_labels: Sequence[str],
-    bootstrap: int,
-    seed: int,
-    clusters: pd.Series | None,
-    salt: str,
-) -> pd.DataFrame:
-    """Long table ``period, column, n, k, share, ci_low, ci_high, flags`` for boolean indicators."""
-    n, k = _count(indicators, mask, labels)
+# ---------------------------------------------------------------------------------------------
+# Monthly counts: what every share is computed from
+# ---------------------------------------------------------------------------------------------
+
+_COUNT_INDEX = ["source", "period"]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Per (source, month) counts of tagged postings and of boolean per-posting indicators.
+
+    Every number of the report except the company-cluster bootstrap is ``k / n`` summed over
+    months and sources, so these counts carry all of it. :func:`count_levels` builds them from a
+    levels frame (the report does it one store partition at a time and caches the result),
+    :func:`combine_counts` stacks them, and :func:`skill_shares`, :func:`indicator_shares`,
+    :func:`compare_sources`, :func:`cooccurrence` and the claim checks accept them wherever they
+    accept levels: a levels frame is first turned into these counts, so both give the same table.
+
+    Attributes:
+        n: indexed by ``source, period`` (one row per month of a source with tagged postings);
+            int64 columns ``rows`` (tagged postings) and one per denominator (postings in it).
+        k: indexed by ``source, period, denominator`` (each row of ``n`` times each denominator);
+            one int64 column per indicator, named ``"<definition>|<name>"``, ``<name>`` being a
+            level column (``cloud``, ``cloud:AWS``), ``>=<j> devops families`` (j = 1..5) or a
+            pair ``<a>+<b>`` of :data:`DEVOPS_FAMILIES` (in that order).
+        columns: the level columns counted (families, then skills, in :func:`posting_levels`
+            order): what :func:`level_columns` lists for the levels frame.
+        tagger_version: the one tagger version counted (``None`` when the levels had none).
+    """
+
+    n: pd.DataFrame
+    k: pd.DataFrame
+    columns: tuple[str, ...]
+    tagger_version: str | None = None
+
+    @property
+    def sources(self) -> list[str]:
+        """The sources with tagged postings, sorted."""
+        return sorted({str(s) for s in self.n.index.get_level_values("source")})
+
+    @property
+    def periods(self) -> pd.Series:
+        """The ``YYYY-MM`` month of each row of ``n``."""
+        return pd.Series(self.n.index.get_level_values("period"), dtype=object).astype(str)
+
+    def where(self, keep: pd.Series | np.ndarray) -> Counts:
+        """The counts of the rows of ``n`` where ``keep`` (one bool per row) is true."""
+        n = self.n[np.asarray(keep, dtype=bool)]
+        k = self.k[self.k.index.droplevel("denominator").isin(n.index)]
+        return Counts(n, k, self.columns, self.tagger_version)
+
+
+def _level_codes(column: pd.Series) -> np.ndarray:
+    """The :data:`~analyzer.models.LEVELS` codes of a level column (categorical or strings)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return np.asarray(column.cat.codes.to_numpy())
+    return np.asarray(pd.Categorical(column, dtype=_LEVEL_DTYPE).codes)
+
+
+def _counted_codes(definition: str) -> np.ndarray:
+    return np.array(sorted(_LEVEL_CODE[lv] for lv in DEFINITIONS[definition]), dtype="int8")
+
+
+def _count_keys(columns: Sequence[str]) -> list[str]:
+    """Every indicator :func:`count_levels` counts for these level columns, in order."""
+    devops = all(f in columns for f in DEVOPS_FAMILIES)
+    keys = []
+    for dfn in DEFINITIONS:
+        keys += [f"{dfn}|{c}" for c in columns]
+        if devops:
+            keys += [f"{dfn}|>={j} devops families" for j in range(1, len(DEVOPS_FAMILIES) + 1)]
+            keys += [
+                f"{dfn}|{a}+{b}"
+                for i, a in enumerate(DEVOPS_FAMILIES)
+                for b in DEVOPS_FAMILIES[i + 1 :]
+            ]
+    return keys
+
+
+def _empty_counts(columns: Sequence[str], keys: Sequence[str], version: str | None) -> Counts:
+    n_index = pd.MultiIndex.from_arrays([[], []], names=_COUNT_INDEX)
+    k_index = pd.MultiIndex.from_arrays([[], [], []], names=[*_COUNT_INDEX, "denominator"])
+    n = pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("rows", *DENOMINATORS)})
+    k = pd.DataFrame({c: pd.Series([], dtype="int64") for c in keys})
+    return Counts(n.set_axis(n_index), k.set_axis(k_index), tuple(columns), version)
+
+
+def _count_partition(
+    levels: pd.DataFrame, source: str, period: str, columns: Sequence[str], version: str | None
+) -> Counts:
+    """:func:`count_levels` of rows that all share one source and period (vectorized)."""
+    columns = list(columns)
+    codes = (
+        np.column_stack([_level_codes(levels[c]) for c in columns])
+        if columns
+        else np.zeros((len(levels), 0), dtype="int8")
+    )
+    devops = all(f in columns for f in DEVOPS_FAMILIES)
+    fam_idx = [columns.index(f) for f in DEVOPS_FAMILIES] if devops else []
+    masks = {den: denominator_mask(levels, den).to_numpy(dtype=bool) for den in DENOMINATORS}
+    n_row = {"rows": len(levels), **{den: int(masks[den].sum()) for den in DENOMINATORS}}
+    k_rows = []
+    for den in DENOMINATORS:
+        row: list[np.ndarray] = []
+        for dfn in DEFINITIONS:
+            has = np.isin(codes[masks[den]], _counted_codes(dfn))
+            row.append(has.sum(axis=0))
+            if devops:
+                fam = has[:, fam_idx]
+                total = fam.sum(axis=1)
+                row.append(
+                    np.array([(total >= j).sum() for j in range(1, len(DEVOPS_FAMILIES) + 1)])
+                )
+                row.append(
+                    np.array(
+                        [
+                            (fam[:, i] & fam[:, j]).sum()
+                            for i in range(len(fam_idx))
+                            for j in range(i + 1, len(fam_idx))
+                        ]
+                    )
+                )
+        k_rows.append(np.concatenate(row).astype("int64") if row else np.zeros(0, "int64"))
+    n = pd.DataFrame(
+        [n_row], index=pd.MultiIndex.from_tuples([(source, period)], names=_COUNT_INDEX)
+    ).astype("int64")
+    k = pd.DataFrame(
+        np.vstack(k_rows),
+        index=pd.MultiIndex.from_tuples(
+            [(source, period, den) for den in DENOMINATORS],
+            names=[*_COUNT_INDEX, "denominator"],
+        ),
+        columns=_count_keys(columns),
+    )
+    return Counts(n, k, tuple(columns), version)
+
+
+def count_levels(levels: pd.DataFrame) -> Counts:
+    """Count a levels frame per (source, month): postings per denominator and, per denominator,
+    postings with each indicator (see :class:`Counts`).
+
+    Args:
+        levels: from :func:`posting_levels` (one tagger version; any sources).
+
+    Raises:
+        InputError: a needed column is missing or the levels mix tagger versions.
+    """
+    _require_columns(levels, _POSTING_COLUMNS, "levels")
+    _check_single_version(levels)
+    families, skills = level_columns(levels)
+    columns = [*families, *skills]
+    version = None
+    if "tagger_version" in levels.columns and levels["tagger_version"].notna().any():
+        version = str(levels["tagger_version"].dropna().iloc[0])
+    if levels.empty:
+        return _empty_counts(columns, _count_keys(columns), version)
+    keys = [levels["source"].astype(str), levels["period"].astype(str)]
+    parts = [
+        _count_partition(rows, str(source), str(period), columns, version)
+        for (source, period), rows in levels.groupby(keys, sort=True)
+    ]
+    return combine_counts(parts)
+
+
+def combine_counts(parts: Sequence[Counts]) -> Counts:
+    """Stack the counts of store partitions into the counts of all of them: the union of their
+    level columns in :func:`posting_levels` order, 0 where a part lacks an indicator; counts of
+    the same (source, month) in several parts are added.
+
+    Raises:
+        InputError: the parts count different tagger versions.
+    """
+    versions = sorted({p.tagger_version for p in parts if p.tagger_version is not None})
+    if len(versions) > 1:
+        raise InputError(f"counts mix tagger versions ({', '.join(versions)})")
+    version = versions[0] if versions else None
+    skills: set[str] = set()
+    families: set[str] = set()
+    for part in parts:
+        families.update(c for c in part.columns if c in FAMILIES)
+        skills.update(c for c in part.columns if c not in FAMILIES)
+    columns = [
+        *[f for f in FAMILIES if f in families],
+        *sorted(skills, key=_skill_sort_key),
+    ]
+    keys = _count_keys(columns)
+    filled = [p for p in parts if not p.n.empty]
+    if not filled:
+        return _empty_counts(columns, keys, version)
+    n = pd.concat([p.n for p in filled])
+    k = pd.concat([p.k for p in filled])
+    if n.index.duplicated().any():
+        n = n.groupby(level=[0, 1], sort=True).sum()
+        k = k.groupby(level=[0, 1, 2], sort=True).sum(min_count=0)
+    k = k.reindex(columns=keys).fillna(0).astype("int64")
+    return Counts(n.astype("int64"), k, tuple(columns), version)
+
+
+def _as_counts(data: pd.DataFrame | Counts) -> Counts:
+    """Counts as they are; a levels frame counted by :func:`count_levels`."""
+    return data if isinstance(data, Counts) else count_levels(data)
+
+
+def _indicator_counts(levels: pd.DataFrame, indicators: pd.DataFrame) -> Counts:
+    """Counts of arbitrary boolean per-posting indicators (k columns named as ``indicators``)."""
+    _require_columns(levels, ("period", "is_job_posting", "roles"), "levels")
+    source = (
+        levels["source"].astype(str)
+        if "source" in levels.columns
+        else pd.Series("", index=levels.index)
+    )
+    keys = [source.to_numpy(), levels["period"].astype(str).to_numpy()]
+    if levels.empty:
+        return _empty_counts((), list(indicators.columns), None)
+    masks = {den: denominator_mask(levels, den).to_numpy(dtype=bool) for den in DENOMINATORS}
+    flags = pd.DataFrame({"rows": 1, **{d: m.astype("int64") for d, m in masks.items()}})
+    n = flags.groupby(keys, sort=True).sum()
+    n.index.names = _COUNT_INDEX
+    values = indicators.astype("int64").reset_index(drop=True)
+    parts = {}
+    for den in DENOMINATORS:
+        sel = masks[den]
+        if sel.any():
+            k = values[sel].groupby([keys[0][sel], keys[1][sel]], sort=True).sum()
+            parts[den] = k.set_axis(k.index.set_names(_COUNT_INDEX)).reindex(n.index, fill_value=0)
+        else:
+            parts[den] = pd.DataFrame(0, index=n.index, columns=values.columns)
+    k_all = pd.concat(parts, names=["denominator"]).reorder_levels([1, 2, 0])
+    return Counts(n.astype("int64"), k_all.astype("int64"), (), None)
+
+
+def _long_shares(n: pd.Series, k: pd.DataFrame, all_labels: Iterable[str]) -> pd.DataFrame:
+    """Long table ``period, column, k, n, share, ci_low, ci_high`` from counts per period label."""
     index = pd.Index(sorted(set(all_labels) | set(n.index)), name="period")
     n = n.reindex(index, fill_value=0)
     k = k.reindex(index, fill_value=0)
@@ -682,28 +891,91 @@ def _shares_long(
         out["share"] = np.where(out["n"] > 0, out["k"] / out["n"], np.nan)
     low, high = wilson_interval(out["k"].to_numpy(), out["n"].to_numpy())
     out["ci_low"], out["ci_high"] = low, high
-    boot_flag = pd.Series("", index=out.index)
-    if bootstrap and clusters is not None:
-        b_low, b_high = _bootstrap_ci(indicators, mask, labels, clusters, bootstrap, seed, salt)
-        bl = b_low.stack().rename("b_low")
-        bh = b_high.stack().rename("b_high")
-        both = pd.concat([bl, bh], axis=1)
-        both.index.names = ["period", "column"]
-        out = out.merge(both.reset_index(), on=["period", "column"], how="left")
-        has = out["b_low"].notna()
-        # The bootstrap only ever widens the Wilson interval: one company cannot make it narrower.
-        out.loc[has, "ci_low"] = np.minimum(out.loc[has, "ci_low"], out.loc[has, "b_low"])
-        out.loc[has, "ci_high"] = np.maximum(out.loc[has, "ci_high"], out.loc[has, "b_high"])
-        boot_flag = pd.Series(np.where(has, "bootstrap", ""), index=out.index)
-        out = out.drop(columns=["b_low", "b_high"])
-    small = pd.Series(np.where(out["n"] < max(min_n, 1), "small_n", ""), index=out.index)
-    part = (
-        out["period"].map(partial).fillna("")
-        if partial is not None
-        else pd.Series("", index=out.index)
-    )
-    out["flags"] = _join_flags(small, part, boot_flag)
     return out
+
+
+def _shares_from_counts(
+    counts: Counts,
+    indicators: Mapping[Any, str],
+    *,
+    by: Period,
+    denominators: Sequence[str],
+    min_n: int,
+    coverage: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Shares of the counted indicators (output name -> k column), pooled by ``by``: months ->
+    period labels, n and k summed, then share, Wilson interval, ``small_n`` and ``partial``.
+
+    Returns:
+        Columns ``period, column, denominator, n, k, share, ci_low, ci_high, flags``; per
+        denominator, every period label present (or listed in ``coverage``) times every column.
+    """
+    labels = _period_labels(counts.periods, by).to_numpy()
+    all_labels = list(pd.unique(labels))
+    partial = None
+    if coverage is not None:
+        listed, _ = partial_periods(coverage)
+        all_labels = sorted(set(all_labels) | {period_label(m, by) for m in listed})
+        flags = _partial_flags(pd.Series(all_labels, dtype=str), by, coverage)
+        partial = pd.Series(flags.to_numpy(), index=all_labels)
+    names, keys = list(indicators), list(indicators.values())
+    dens = counts.k.index.get_level_values("denominator")
+    frames = []
+    for den in denominators:
+        n = counts.n[den].groupby(labels).sum()
+        k_den = counts.k.loc[dens == den, keys].droplevel("denominator")
+        k_den = k_den.reindex(counts.n.index, fill_value=0).set_axis(names, axis=1)
+        out = _long_shares(n, k_den.groupby(labels).sum(), all_labels)
+        small = pd.Series(np.where(out["n"] < max(min_n, 1), "small_n", ""), index=out.index)
+        part = (
+            out["period"].map(partial).fillna("")
+            if partial is not None
+            else pd.Series("", index=out.index)
+        )
+        out["flags"] = _join_flags(small, part)
+        out.insert(2, "denominator", den)
+        frames.append(out[[*_LONG_COLUMNS]])
+    return pd.concat(frames, ignore_index=True)
+
+
+_LONG_COLUMNS = ("period", "column", "denominator", "n", "k", "share", "ci_low", "ci_high", "flags")
+
+
+def _widen_by_bootstrap(
+    out: pd.DataFrame,
+    levels: pd.DataFrame,
+    indicators: pd.DataFrame,
+    *,
+    by: Period,
+    bootstrap: int,
+    seed: int,
+    salt: str,
+) -> pd.DataFrame:
+    """Widen each share's interval to cover its company-cluster bootstrap interval (per posting)."""
+    labels = _period_labels(levels["period"], by)
+    clusters = _cluster_keys(levels)
+    frames = []
+    for den, block in out.groupby("denominator", sort=False):
+        b_low, b_high = _bootstrap_ci(
+            indicators,
+            denominator_mask(levels, str(den)),
+            labels,
+            clusters,
+            bootstrap,
+            seed,
+            f"{salt}|{den}",
+        )
+        both = pd.concat([b_low.stack().rename("b_low"), b_high.stack().rename("b_high")], axis=1)
+        both.index.names = ["period", "column"]
+        block = block.merge(both.reset_index(), on=["period", "column"], how="left")
+        has = block["b_low"].notna()
+        # The bootstrap only ever widens the Wilson interval: one company cannot make it narrower.
+        block.loc[has, "ci_low"] = np.minimum(block.loc[has, "ci_low"], block.loc[has, "b_low"])
+        block.loc[has, "ci_high"] = np.maximum(block.loc[has, "ci_high"], block.loc[has, "b_high"])
+        boot = pd.Series(np.where(has, "bootstrap", ""), index=block.index)
+        block["flags"] = _join_flags(block["flags"], boot)
+        frames.append(block.drop(columns=["b_low", "b_high"]))
+    return pd.concat(frames, ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -712,8 +984,8 @@ def _shares_long(
 
 
 def indicator_shares(
-    levels: pd.DataFrame,
-    indicators: pd.DataFrame,
+    levels: pd.DataFrame | Counts,
+    indicators: pd.DataFrame | Mapping[Any, str],
     *,
     by: Period = "month",
     denominator: str | Sequence[str] = "backend",
@@ -726,49 +998,57 @@ def indicator_shares(
     """Shares of any boolean per-posting indicators (the engine under :func:`skill_shares`).
 
     Args:
-        levels: from :func:`posting_levels` (gives period, roles, company).
-        indicators: boolean columns indexed like ``levels`` (e.g. "requires two or more families").
+        levels: from :func:`posting_levels` (gives period, roles, company), or :class:`Counts`.
+        indicators: with levels, boolean columns indexed like ``levels`` (e.g. "requires two or
+            more families"); with counts, output column name -> counted indicator
+            (``{"cloud": "requires|cloud"}``).
         by, denominator, min_n, coverage, bootstrap, seed: as in :func:`skill_shares`.
         salt: mixed into the bootstrap seed so different indicator sets draw independently.
 
     Returns:
         Columns ``period, column, denominator, n, k, share, ci_low, ci_high, flags``.
+
+    Raises:
+        InputError: a bootstrap asked of counts (it needs each posting's company).
     """
     denominators = _as_tuple(denominator, DENOMINATORS, "denominator")
-    labels = _period_labels(levels["period"], by)
-    all_labels = list(labels.unique())
-    partial = None
-    if coverage is not None:
-        listed, _ = partial_periods(coverage)
-        all_labels = sorted(set(all_labels) | {period_label(m, by) for m in listed})
-        flags = _partial_flags(pd.Series(all_labels, dtype=str), by, coverage)
-        partial = pd.Series(flags.to_numpy(), index=all_labels)
-    clusters = _cluster_keys(levels) if bootstrap else None
-    frames = []
-    for den in denominators:
-        long = _shares_long(
+    if isinstance(levels, Counts):
+        if bootstrap:
+            raise InputError("the company-cluster bootstrap needs per-posting levels, not counts")
+        if isinstance(indicators, pd.DataFrame):
+            raise InputError("with counts, name the counted indicators (name -> k column)")
+        return _shares_from_counts(
+            levels,
             indicators,
-            denominator_mask(levels, den),
-            labels,
+            by=by,
+            denominators=denominators,
             min_n=min_n,
-            partial=partial,
-            all_labels=all_labels,
-            bootstrap=bootstrap,
-            seed=seed,
-            clusters=clusters,
-            salt=f"{salt}|{den}",
+            coverage=coverage,
         )
-        long.insert(2, "denominator", den)
-        frames.append(long)
-    return pd.concat(frames, ignore_index=True)
+    if not isinstance(indicators, pd.DataFrame):
+        raise InputError("with levels, give the indicators as boolean columns")
+    out = _shares_from_counts(
+        _indicator_counts(levels, indicators),
+        {c: c for c in indicators.columns},
+        by=by,
+        denominators=denominators,
+        min_n=min_n,
+        coverage=coverage,
+    )
+    if bootstrap:
+        out = _widen_by_bootstrap(
+            out, levels, indicators, by=by, bootstrap=bootstrap, seed=seed, salt=salt
+        )
+    return out
 
 
 def _select_columns(
-    levels: pd.DataFrame,
+    available: Sequence[str],
     families: Sequence[str] | None,
     skills: bool | Sequence[str],
 ) -> list[str]:
-    fam_cols, skill_cols = level_columns(levels)
+    fam_cols = [c for c in available if c in FAMILIES]
+    skill_cols = [c for c in available if c not in FAMILIES]
     chosen_fams = list(FAMILIES) if families is None else list(families)
     unknown = [f for f in chosen_fams if f not in FAMILIES]
     if unknown:
@@ -793,15 +1073,15 @@ def _select_columns(
 
 
 def _indicator_frame(levels: pd.DataFrame, columns: Sequence[str], definition: str) -> pd.DataFrame:
-    counted = np.array(sorted(_LEVEL_CODE[lv] for lv in DEFINITIONS[definition]), dtype="int8")
+    counted = _counted_codes(definition)
     return pd.DataFrame(
-        {col: np.isin(levels[col].cat.codes.to_numpy(), counted) for col in columns},
+        {col: np.isin(_level_codes(levels[col]), counted) for col in columns},
         index=levels.index,
     )
 
 
 def skill_shares(
-    levels: pd.DataFrame,
+    levels: pd.DataFrame | Counts,
     *,
     by: Period = "month",
     definition: str | Sequence[str] = "requires",
@@ -817,7 +1097,8 @@ def skill_shares(
     """Share of the denominator's postings that have each family or skill, per period.
 
     Args:
-        levels: from :func:`posting_levels` (one source group, one tagger version).
+        levels: from :func:`posting_levels` (one source group, one tagger version), or their
+            :class:`Counts` (same table; no bootstrap).
         by: ``month`` (``YYYY-MM``), ``quarter`` (``YYYY-Qn``), ``year`` (``YYYY``) or ``all``.
         definition: one or several of ``requires``, ``requires_strict``, ``involves``.
         denominator: one or several of ``backend``, ``broad``, ``all``.
@@ -843,20 +1124,28 @@ def skill_shares(
     Raises:
         ConfigError: an unknown definition, denominator, family or pooling.
         InputError: mixed tagger versions, several source groups without ``pool_sources``,
-            a skill not tagged, or malformed periods.
+            a skill not tagged, malformed periods, or a bootstrap asked of counts.
     """
     definitions = _as_tuple(definition, tuple(DEFINITIONS), "definition")
     denominators = _as_tuple(denominator, DENOMINATORS, "denominator")
-    _require_columns(levels, _POSTING_COLUMNS, "levels")
-    _check_single_version(levels)
+    per_posting = bootstrap and not isinstance(levels, Counts)
+    if isinstance(levels, pd.DataFrame):
+        _require_columns(levels, _POSTING_COLUMNS, "levels")
+        _check_single_version(levels)
     _check_single_group(levels, pool_sources)
-    columns = _select_columns(levels, families, skills)
+    data = levels if per_posting else _as_counts(levels)
+    available = data.columns if isinstance(data, Counts) else _flat_columns(data)
+    columns = _select_columns(available, families, skills)
     frames = []
     for dfn in definitions:
-        ind = _indicator_frame(levels, columns, dfn)
+        indicators: pd.DataFrame | dict[str, str] = (
+            _indicator_frame(levels, columns, dfn)
+            if isinstance(data, pd.DataFrame)
+            else {c: f"{dfn}|{c}" for c in columns}
+        )
         long = indicator_shares(
-            levels,
-            ind,
+            data,
+            indicators,
             by=by,
             denominator=denominators,
             min_n=min_n,
@@ -1185,7 +1474,7 @@ def skill_trends(shares: pd.DataFrame, *, drop_partial: bool = False) -> pd.Data
 
 
 def compare_sources(
-    levels: pd.DataFrame,
+    levels: pd.DataFrame | Counts,
     *,
     definition: str | Sequence[str] = "requires",
     denominator: str | Sequence[str] = "backend",
@@ -1198,7 +1487,7 @@ def compare_sources(
     """The same shares computed separately for each source group (hn, ats, github), never pooled.
 
     Args:
-        levels: from :func:`posting_levels`, any mix of sources.
+        levels: from :func:`posting_levels`, any mix of sources, or their :class:`Counts`.
         definition, denominator, families, skills, min_n: as in :func:`skill_shares`.
         since, until: inclusive ``YYYY-MM`` bounds applied to every source, so the groups can be
             compared over the same months; the actual months each group has are reported.
@@ -1208,18 +1497,22 @@ def compare_sources(
         :data:`SHARE_COLUMNS` (``period`` is ``all``: pooled over the months of that source).
         One block per source group, in the order hn, ats, github, others.
     """
-    _require_columns(levels, _POSTING_COLUMNS, "levels")
-    _check_single_version(levels)
-    rows = levels
+    if isinstance(levels, pd.DataFrame):
+        _require_columns(levels, _POSTING_COLUMNS, "levels")
+        _check_single_version(levels)
+    counts = _as_counts(levels)
+    periods = counts.periods
+    keep = np.ones(len(periods), dtype=bool)
     if since:
-        rows = rows[rows["period"].astype(str) >= since]
+        keep &= (periods >= since).to_numpy()
     if until:
-        rows = rows[rows["period"].astype(str) <= until]
-    groups = rows["source"].map(source_group)
+        keep &= (periods <= until).to_numpy()
+    rows = counts.where(keep)
+    groups = pd.Series(rows.n.index.get_level_values("source")).map(source_group)
     order = {"hn": 0, "ats": 1, "github": 2}
     frames = []
     for group in sorted(groups.unique(), key=lambda g: (order.get(g, 9), g)):
-        part = rows[groups == group]
+        part = rows.where((groups == group).to_numpy())
         shares = skill_shares(
             part,
             by="all",
@@ -1230,10 +1523,10 @@ def compare_sources(
             min_n=min_n,
             pool_sources=True,
         )
-        periods = part["period"].astype(str)
-        shares.insert(0, "periods", periods.nunique())
-        shares.insert(0, "last_period", periods.max())
-        shares.insert(0, "first_period", periods.min())
+        months = part.periods
+        shares.insert(0, "periods", months.nunique())
+        shares.insert(0, "last_period", months.max())
+        shares.insert(0, "first_period", months.min())
         shares.insert(0, "population", POPULATIONS.get(group, f"postings from source {group}"))
         shares.insert(0, "source", group)
         frames.append(shares)
@@ -1300,7 +1593,7 @@ COOCCURRENCE_COLUMNS: tuple[str, ...] = (
 
 
 def cooccurrence(
-    levels: pd.DataFrame,
+    levels: pd.DataFrame | Counts,
     *,
     by: Period = "year",
     definition: str = "requires",
@@ -1314,31 +1607,64 @@ def cooccurrence(
     The diagonal (``family_a == family_b``) is the family's own share, so the table is the full
     symmetric matrix in long form (pivot on ``family_a``/``family_b`` for a heatmap).
 
+    Args:
+        levels: from :func:`posting_levels` (one source group), or their :class:`Counts`
+            (which hold the pairs of :data:`DEVOPS_FAMILIES` only).
+
     Returns:
         :data:`COOCCURRENCE_COLUMNS`, with Wilson intervals and the usual flags.
     """
-    _require_columns(levels, _POSTING_COLUMNS, "levels")
-    _check_single_version(levels)
+    if isinstance(levels, pd.DataFrame):
+        _require_columns(levels, _POSTING_COLUMNS, "levels")
+        _check_single_version(levels)
     _check_single_group(levels, pool_sources=False)
     _as_tuple(definition, tuple(DEFINITIONS), "definition")
     fams = list(families)
-    base = _indicator_frame(levels, _select_columns(levels, fams, False), definition)
-    pairs = {}
-    for i, a in enumerate(fams):
-        for b in fams[i:]:
-            pairs[f"{a}|{b}"] = base[a] & base[b]
-    ind = pd.DataFrame(pairs, index=levels.index)
-    long = indicator_shares(
-        levels, ind, by=by, denominator=denominator, min_n=min_n, coverage=coverage
-    )
+    counted = set(DEVOPS_FAMILIES)
+    data: pd.DataFrame | Counts = levels
+    if isinstance(levels, Counts) or set(fams) <= counted:
+        data = _as_counts(levels)
+        _select_columns(data.columns, fams, False)
+        if not set(fams) <= counted:
+            raise InputError(
+                f"counts hold the pairs of {', '.join(DEVOPS_FAMILIES)} only: pass levels"
+            )
+        rank = {f: i for i, f in enumerate(DEVOPS_FAMILIES)}
+        pairs: dict[str, Any] = {}
+        for i, a in enumerate(fams):
+            for b in fams[i:]:
+                first, second = sorted((a, b), key=rank.__getitem__)
+                pairs[f"{a}|{b}"] = (
+                    f"{definition}|{a}" if a == b else f"{definition}|{first}+{second}"
+                )
+        long = indicator_shares(
+            data, pairs, by=by, denominator=denominator, min_n=min_n, coverage=coverage
+        )
+    else:
+        base = _indicator_frame(
+            levels, _select_columns(_flat_columns(levels), fams, False), definition
+        )
+        ind = pd.DataFrame(
+            {f"{a}|{b}": base[a] & base[b] for i, a in enumerate(fams) for b in fams[i:]},
+            index=levels.index,
+        )
+        long = indicator_shares(
+            levels, ind, by=by, denominator=denominator, min_n=min_n, coverage=coverage
+        )
     split = long["column"].str.partition("|")
     mirrored = long.assign(family_a=split[2], family_b=split[0])
     long = long.assign(family_a=split[0], family_b=split[2])
     out = pd.concat([long, mirrored[mirrored["family_a"] != mirrored["family_b"]]])
     out = out.assign(definition=definition)
-    rank = {f: i for i, f in enumerate(fams)}
+    rank_all = {f: i for i, f in enumerate(fams)}
     out = out.sort_values(
         ["period", "family_a", "family_b"],
-        key=lambda c: c.map(rank) if c.name != "period" else c,
+        key=lambda c: c.map(rank_all) if c.name != "period" else c,
     )
     return out[list(COOCCURRENCE_COLUMNS)].reset_index(drop=True)
+
+
+def _flat_columns(levels: pd.DataFrame) -> list[str]:
+    """The family and skill columns of a levels frame, in one list."""
+    families, skills = level_columns(levels)
+    return [*families, *skills]

@@ -21,6 +21,7 @@ Source groups (hn, ats, github) are always checked separately, never pooled.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,9 @@ from analyzer.analyze import (
     DENOMINATOR_TEXT,
     DENOMINATORS,
     DEVOPS_FAMILIES,
+    Counts,
     Period,
+    count_levels,
     indicator_shares,
     level_columns,
     logistic_trend,
@@ -113,21 +116,43 @@ def _definitions_text(definition: str, denominator: str, extra: str) -> str:
     return f"{DEFINITION_TEXT[definition]}; {DENOMINATOR_TEXT[denominator]}; {extra}"
 
 
-def _groups(levels: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    if "source" not in levels.columns:
+#: What the checks accept: a levels frame or its counts.
+Data: TypeAlias = pd.DataFrame | Counts
+
+
+def _groups(levels: Data) -> list[tuple[str, Data]]:
+    """The rows of each source group, in the order hn, ats, github, others."""
+    if isinstance(levels, Counts):
+        groups = pd.Series(levels.n.index.get_level_values("source")).map(source_group)
+    elif "source" not in levels.columns:
         raise InputError("levels lack column source")
-    groups = levels["source"].map(source_group)
+    else:
+        groups = levels["source"].map(source_group)
     order = {"hn": 0, "ats": 1, "github": 2}
     return [
-        (group, levels[groups == group])
+        (
+            group,
+            levels.where((groups == group).to_numpy())
+            if isinstance(levels, Counts)
+            else levels[groups == group],
+        )
         for group in sorted(groups.dropna().unique(), key=lambda g: (order.get(g, 9), g))
     ]
 
 
+def _as_counts(levels: Data) -> Counts:
+    return levels if isinstance(levels, Counts) else count_levels(levels)
+
+
 def _indicator_columns(
-    levels: pd.DataFrame, subjects: Sequence[str], definition: str
-) -> tuple[pd.DataFrame, list[str]]:
-    """Boolean indicators of the subjects present in ``levels``; also the missing subjects."""
+    levels: Data, subjects: Sequence[str], definition: str
+) -> tuple[pd.DataFrame | dict[str, str], list[str]]:
+    """Indicators of the subjects present in ``levels`` (boolean columns for levels, counted
+    indicator names for counts); also the missing subjects."""
+    if isinstance(levels, Counts):
+        found = [s for s in subjects if s in levels.columns]
+        missing = [s for s in subjects if s not in levels.columns]
+        return {s: f"{definition}|{s}" for s in found}, missing
     families, skills = level_columns(levels)
     present = set(families) | set(skills)
     found = [s for s in subjects if s in present]
@@ -178,7 +203,7 @@ def _share_verdict(row: pd.Series, threshold: float) -> str:
 
 
 def check_three_quarters(
-    levels: pd.DataFrame,
+    levels: Data,
     *,
     family: str = "cloud",
     threshold: float = 0.75,
@@ -193,7 +218,8 @@ def check_three_quarters(
     """Check "nearly three-quarters of backend roles require cloud" per period and overall.
 
     Args:
-        levels: from :func:`analyzer.analyze.posting_levels`; every source group is checked apart.
+        levels: from :func:`analyzer.analyze.posting_levels`, or their
+            :class:`~analyzer.analyze.Counts` (no bootstrap); every source group is checked apart.
         family: the family (or ``"family:Skill"`` key) the claim is about.
         threshold: the claimed share.
         by: period pooling for the per-period rows (``month``, ``quarter``, ``year``).
@@ -208,7 +234,8 @@ def check_three_quarters(
     definitions = _choices(definition, tuple(DEFINITIONS), "definition")
     denominators = _choices(denominator, DENOMINATORS, "denominator")
     records: list[dict[str, object]] = []
-    for group, part in _groups(levels):
+    data = levels if bootstrap and isinstance(levels, pd.DataFrame) else _as_counts(levels)
+    for group, part in _groups(data):
         for dfn in definitions:
             ind, missing = _indicator_columns(part, [family], dfn)
             if missing:
@@ -261,8 +288,8 @@ def _trend_rows(
     claim: str,
     statement: str,
     group: str,
-    part: pd.DataFrame,
-    ind: pd.DataFrame,
+    part: Data,
+    ind: pd.DataFrame | dict[str, str],
     definition: str,
     denominators: Sequence[str],
     min_n: int,
@@ -353,7 +380,7 @@ def _trend_rows(
 
 
 def check_trends(
-    levels: pd.DataFrame,
+    levels: Data,
     *,
     targets: Mapping[str, tuple[str, Sequence[str]]] = TREND_TARGETS,
     definition: str | Sequence[str] = tuple(DEFINITIONS),
@@ -365,7 +392,8 @@ def check_trends(
     """Check the "increasingly required" claims by a logistic trend of each subject over time.
 
     Args:
-        levels: from :func:`analyzer.analyze.posting_levels`; every source group is checked apart.
+        levels: from :func:`analyzer.analyze.posting_levels`, or their
+            :class:`~analyzer.analyze.Counts`; every source group is checked apart.
         targets: claim id -> (statement, subjects); see :data:`TREND_TARGETS`.
         definition, denominator: which to check (default: all).
         min_n, coverage: flags of the yearly rows, as in :func:`analyzer.analyze.skill_shares`.
@@ -381,14 +409,14 @@ def check_trends(
     definitions = _choices(definition, tuple(DEFINITIONS), "definition")
     denominators = _choices(denominator, DENOMINATORS, "denominator")
     records: list[dict[str, object]] = []
-    for group, part in _groups(levels):
+    for group, part in _groups(_as_counts(levels)):
         for claim, (statement, subjects) in targets.items():
             for dfn in definitions:
                 ind, missing = _indicator_columns(part, list(subjects), dfn)
                 for subject in missing:
                     for den in denominators:
                         records.append(_not_tagged(claim, statement, subject, group, dfn, den))
-                if ind.empty:
+                if len(ind.columns if isinstance(ind, pd.DataFrame) else ind) == 0:
                     continue
                 records += _trend_rows(
                     claim=claim,
@@ -401,7 +429,7 @@ def check_trends(
                     min_n=min_n,
                     coverage=coverage,
                     drop_partial=drop_partial,
-                    subject_of={c: c for c in ind.columns},
+                    subject_of={str(c): str(c) for c in ind},
                 )
     return _frame(records)
 
@@ -436,7 +464,7 @@ def _not_tagged(
 
 
 def check_convergence(
-    levels: pd.DataFrame,
+    levels: Data,
     *,
     families: Sequence[str] = DEVOPS_FAMILIES,
     at_least: int = 2,
@@ -455,6 +483,9 @@ def check_convergence(
     (``cloud+containers``...) gets its own yearly shares and trend as further subjects. For the
     full pairwise matrix per period use :func:`analyzer.analyze.cooccurrence`.
 
+    ``levels`` may be :class:`~analyzer.analyze.Counts` when ``families`` are the DevOps families
+    (the indicators counts hold).
+
     Returns:
         :data:`CLAIM_COLUMNS`, as :func:`check_trends`.
     """
@@ -462,18 +493,30 @@ def check_convergence(
     denominators = _choices(denominator, DENOMINATORS, "denominator")
     fams = list(families)
     main = f">={at_least} devops families"
+    counted = tuple(fams) == DEVOPS_FAMILIES and 1 <= at_least <= len(fams)
+    if isinstance(levels, Counts) and not counted:
+        raise InputError("counts hold the DevOps families only (at_least 1 to 5): pass levels")
+    data = _as_counts(levels) if counted else levels
     records: list[dict[str, object]] = []
-    for group, part in _groups(levels):
+    for group, part in _groups(data):
         for dfn in definitions:
             base, missing = _indicator_columns(part, fams, dfn)
             if missing:
                 raise InputError(f"levels lack family column(s) {', '.join(missing)}")
-            spec: dict[str, pd.Series] = {main: base.sum(axis=1) >= at_least}
-            if pairs:
-                for i, a in enumerate(fams):
-                    for b in fams[i + 1 :]:
-                        spec[f"{a}+{b}"] = base[a] & base[b]
-            ind = pd.DataFrame(spec, index=part.index)
+            ind: pd.DataFrame | dict[str, str]
+            if isinstance(base, pd.DataFrame):
+                spec: dict[str, pd.Series] = {main: base.sum(axis=1) >= at_least}
+                if pairs:
+                    for i, a in enumerate(fams):
+                        for b in fams[i + 1 :]:
+                            spec[f"{a}+{b}"] = base[a] & base[b]
+                ind = pd.DataFrame(spec, index=base.index)
+            else:
+                ind = {main: f"{dfn}|>={at_least} devops families"}
+                if pairs:
+                    for i, a in enumerate(fams):
+                        for b in fams[i + 1 :]:
+                            ind[f"{a}+{b}"] = f"{dfn}|{a}+{b}"
             records += _trend_rows(
                 claim="backend_devops_converging",
                 statement=CONVERGENCE_STATEMENT,
@@ -485,13 +528,13 @@ def check_convergence(
                 min_n=min_n,
                 coverage=coverage,
                 drop_partial=drop_partial,
-                subject_of={c: c for c in ind.columns},
+                subject_of={str(c): str(c) for c in ind},
             )
     return _frame(records)
 
 
 def check_claims(
-    levels: pd.DataFrame,
+    levels: Data,
     *,
     min_n: int = 30,
     coverage: pd.DataFrame | None = None,
@@ -499,7 +542,13 @@ def check_claims(
     seed: int = 0,
     by: Period = "month",
 ) -> pd.DataFrame:
-    """Run every seed claim check (three-quarters, trends, convergence) into one table."""
+    """Run every seed claim check (three-quarters, trends, convergence) into one table.
+
+    ``levels`` from :func:`analyzer.analyze.posting_levels` or their
+    :class:`~analyzer.analyze.Counts` (same table; the bootstrap needs levels).
+    """
+    if bootstrap == 0:
+        levels = _as_counts(levels)
     return pd.concat(
         [
             check_three_quarters(

@@ -20,10 +20,11 @@ from typing import Any
 import pandas as pd
 
 from analyzer import report as reporting
+from analyzer import report_cache
 from analyzer.analyze import (
+    Counts,
     combine_levels,
     hn_coverage,
-    latest_tagger_version,
     posting_levels,
     source_group,
 )
@@ -586,25 +587,17 @@ def report(
             bootstrap=bootstrap,
             tagger_version=tagger_version,
         )
-    # Narrow columns only, one partition at a time: the per-posting levels frame is all that is
-    # held for the whole store; no posting text is read except the few quoted as evidence.
+    # Per-partition counts and evidence candidates, cached in the store between reports: only the
+    # partitions changed since the last report are read; no posting text is read except the few
+    # quoted as evidence. The company-cluster bootstrap needs every posting's levels.
     store = open_store(config["store"])
-    postings = store.read_postings(since=since, until=until, columns=_REPORT_POSTING_COLUMNS)
-    versions = store.read_annotations(since=since, until=until, columns=["tagger_version"])
-    if postings.empty or versions.empty:
-        raise InputError(
-            f"nothing to report in {config['store']}: fetch and tag postings first "
-            "(analyzer fetch, analyzer tag)"
-        )
-    version = tagger_version or latest_tagger_version(versions)
-    mine = postings[postings["source"].map(source_group) == source_group(source)]
-    newest = mine["posted_at"].max() if not mine.empty else None
-    coverage = _report_coverage(coverage_path, mine["period"], newest)
-    all_levels = _levels_by_partition(store, version, since, until)
-    if all_levels.empty:
-        present = ", ".join(sorted(versions["tagger_version"].dropna().unique())) or "none"
-        raise InputError(f"no annotations of tagger version {version!r} (present: {present})")
-    del postings, mine, versions
+    inputs = report_cache.collect(store, tagger_version=tagger_version, since=since, until=until)
+    version = inputs.tagger_version
+    coverage = _report_coverage(coverage_path, inputs.periods_of(source), inputs.newest_of(source))
+    counts: Counts | None = inputs.counts
+    all_levels = inputs.candidates
+    if bootstrap:
+        all_levels, counts = _levels_by_partition(store, version, since, until), None
     quoted = reporting.evidence_posting_ids(
         reporting.population_levels(all_levels, source), denominator=denominator
     )
@@ -646,6 +639,7 @@ def report(
         coverage=coverage,
         bootstrap=bootstrap,
         tagger_version=tagger_version,
+        counts=counts,
     )
 
 

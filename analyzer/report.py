@@ -38,9 +38,11 @@ from analyzer.analyze import (
     DEVOPS_FAMILIES,
     POPULATIONS,
     SHARE_COLUMNS,
+    Counts,
     compare_sources,
     compare_sources_wide,
     cooccurrence,
+    count_levels,
     denominator_mask,
     posting_levels,
     skill_shares,
@@ -71,8 +73,10 @@ __all__ = [
     "Chart",
     "ReportSummary",
     "build_report",
+    "evidence_candidates",
     "evidence_examples",
     "evidence_posting_ids",
+    "population_counts",
     "population_levels",
     "three_quarters_table",
     "write_report",
@@ -641,7 +645,10 @@ def _evidence_choices(
         if family not in in_denominator.columns:
             continue
         chosen = in_denominator[in_denominator[family] == "required"]
-        chosen = chosen.sort_values("period", ascending=False).drop_duplicates("company")
+        # Stable: among postings of one month the store's order decides, so the choice from
+        # evidence_candidates of each partition is the choice from every posting.
+        chosen = chosen.sort_values("period", ascending=False, kind="stable")
+        chosen = chosen.drop_duplicates("company")
         choices.append((family, chosen.head(per_family)))
     return choices
 
@@ -661,6 +668,35 @@ def evidence_posting_ids(
         return []
     chosen = _evidence_choices(levels, families, denominator, per_family)
     return sorted({str(i) for _, rows in chosen for i in rows["posting_id"]})
+
+
+def evidence_candidates(
+    levels: pd.DataFrame,
+    *,
+    families: Sequence[str] = MAIN_FAMILIES,
+    per_family: int = 4,
+) -> pd.DataFrame:
+    """The rows of one store partition (one source and month) :func:`evidence_examples` could
+    ever quote, for any denominator: per family and denominator, the first ``per_family``
+    postings of distinct companies requiring it.
+
+    Quotes are the newest postings, one per company, so a posting that is not among these
+    candidates of its own partition is never quoted: the candidates of every partition, stacked
+    in store order, give the same quotes as all the postings (see :func:`_evidence_choices`).
+
+    Returns:
+        The chosen rows of ``levels`` in their order, with ``posting_id, source, period, company,
+        is_job_posting, roles`` and the ``families`` columns.
+    """
+    keep = ["posting_id", "source", "period", "company", "is_job_posting", "roles"]
+    keep += [f for f in families if f in levels.columns]
+    if levels.empty:
+        return levels[keep].iloc[0:0]
+    rows: set[Any] = set()
+    for den in DENOMINATORS:
+        for _, chosen in _evidence_choices(levels, families, den, per_family):
+            rows.update(chosen.index)
+    return levels.loc[[i for i in levels.index if i in rows], keep]
 
 
 def evidence_examples(
@@ -723,6 +759,15 @@ def population_levels(all_levels: pd.DataFrame, source: str) -> pd.DataFrame:
     return levels.reset_index(drop=True)
 
 
+def population_counts(counts: Counts, source: str) -> Counts:
+    """The counts of one population: a source group (``ats``) or one source of it (``lever``)."""
+    sources = pd.Series(counts.n.index.get_level_values("source"), dtype=object).astype(str)
+    keep = sources.map(source_group) == source_group(source)
+    if source != source_group(source):
+        keep &= sources == source
+    return counts.where(keep.to_numpy())
+
+
 def build_report(
     out_dir: str | Path,
     postings: pd.DataFrame,
@@ -737,6 +782,7 @@ def build_report(
     tagger_version: str | None = None,
     generated_at: datetime | None = None,
     all_levels: pd.DataFrame | None = None,
+    counts: Counts | None = None,
 ) -> ReportSummary:
     """Compute everything the report shows from the store's three tables, then write it.
 
@@ -759,21 +805,33 @@ def build_report(
         all_levels: ``posting_levels(postings, annotations, tags, tagger_version)`` when it was
             computed elsewhere (the Dask engine); ``annotations`` is then unused and ``postings``
             and ``tags`` need only the rows of :func:`evidence_posting_ids`.
+        counts: :func:`~analyzer.analyze.count_levels` of every posting of the store (all
+            sources), computed elsewhere (the cached per-partition counts); ``all_levels`` is
+            then only the :func:`evidence_candidates` of every partition, in store order, and
+            ``bootstrap`` must be 0. Every table is computed from counts either way, so the
+            report is the same.
 
     Raises:
-        InputError: nothing tagged for ``source``.
+        InputError: nothing tagged for ``source``, or a bootstrap asked with ``counts``.
     """
     if all_levels is None:
         all_levels = posting_levels(postings, annotations, tags, tagger_version)
+    if counts is None:
+        counts = count_levels(all_levels)
+    elif bootstrap:
+        raise InputError("the company-cluster bootstrap needs every posting's levels, not counts")
     group = source_group(source)
     levels = population_levels(all_levels, source)
-    if levels.empty:
+    mine = population_counts(counts, source)
+    if mine.n.empty:
         raise InputError(f"no tagged postings of source {source!r} in the store")
-    version = str(levels["tagger_version"].iloc[0])
+    version = str(mine.tagger_version)
+    # The bootstrap resamples companies, so it needs the postings; everything else is counts.
+    data: pd.DataFrame | Counts = levels if bootstrap else mine
     definitions = tuple(DEFINITIONS)
     frames = [
         skill_shares(
-            levels,
+            data,
             by=by,
             definition=definitions,
             denominator=DENOMINATORS,
@@ -785,12 +843,12 @@ def build_report(
     ]
     shares = pd.concat(frames, ignore_index=True)
     monthly = frames[0]
-    claims = check_claims(levels, min_n=min_n, coverage=coverage, bootstrap=bootstrap)
+    claims = check_claims(data, min_n=min_n, coverage=coverage, bootstrap=bootstrap)
     headlines = summarize_claims(claims, denominator=denominator)
-    groups = all_levels["source"].map(source_group).nunique()
+    groups = len({source_group(s) for s in counts.sources})
     comparison = (
         compare_sources(
-            all_levels,
+            counts,
             definition=definitions,
             denominator=denominator,
             families=DEVOPS_FAMILIES,
@@ -842,7 +900,7 @@ def build_report(
             "cooccurrence",
             cooccurrence_heatmap(
                 cooccurrence(
-                    levels, by="year", denominator=denominator, min_n=min_n, coverage=coverage
+                    mine, by="year", denominator=denominator, min_n=min_n, coverage=coverage
                 ),
                 denominator=denominator,
                 source=source,
