@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from itertools import repeat
 
 __all__ = ["detect_language", "html_to_text", "markdown_to_text", "to_text"]
 
@@ -175,9 +176,14 @@ _LANGS_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _stops in _STOPWORDS.items():
     for _w in _stops:
         _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
-# keyed by str (words of accented samples) and by bytes (words of ASCII samples)
-_STOP_LANGS: dict[str | bytes, tuple[str, ...]] = {w: langs for w, langs in _LANGS_OF.items()}
-_STOP_LANGS.update({w.encode(): langs for w, langs in _LANGS_OF.items() if w.isascii()})
+# Each stop word's languages packed into one int, one base-1024 digit per language (a sample has
+# at most 800 words, so no digit overflows): ``sum`` over the words counts every language at once,
+# in one C-level pass. Keyed by str (words of accented samples) and by bytes (ASCII samples).
+_DIGIT = {lang: 1 << (10 * i) for i, lang in enumerate(_STOPWORDS)}
+_CODE_OF = {w: sum(_DIGIT[lang] for lang in langs) for w, langs in _LANGS_OF.items()}
+_STOP_CODE: dict[str | bytes, int] = {}
+_STOP_CODE.update(_CODE_OF)
+_STOP_CODE.update({w.encode(): code for w, code in _CODE_OF.items() if w.isascii()})
 # on ASCII text the words of _WORD are the runs of a-z: map every other byte to a space and split
 _ASCII_WORDS = bytes(i if 97 <= i <= 122 else 32 for i in range(256))
 # the non-ASCII characters most postings hold: punctuation, outside _WORD and the accent checks
@@ -213,11 +219,8 @@ def detect_language(text: str) -> str:
         return "other"
     if not plain and len(_VI_MARKS.findall(sample)) >= max(3, n_words // 20):
         return "vi"
-    counts = dict.fromkeys(_STOPWORDS, 0)
-    for langs in map(_STOP_LANGS.get, words):
-        if langs:
-            for lang in langs:
-                counts[lang] += 1
+    packed = sum(map(_STOP_CODE.get, words, repeat(0)))
+    counts = {lang: (packed // digit) & 1023 for lang, digit in _DIGIT.items()}
     # Shared words ("de", "a", "que") count for pt and es alike; distinctive letters break ties.
     if counts["pt"] and not plain and re.search(r"[ãõç]|ção\b|ções\b", sample):
         counts["pt"] += 2

@@ -21,14 +21,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from analyzer.extract.levels import LEVELS_VERSION, Sections, mention_levels, strongest
 from analyzer.extract.mentions import MentionFinder, keyword_regex, make_nlp
 from analyzer.extract.normalize import detect_language
 from analyzer.extract.roles import ROLES_VERSION, classify_roles
 from analyzer.extract.taxonomy import Alias, Taxonomy, load_taxonomy
-from analyzer.models import FAMILIES
+from analyzer.models import FAMILIES, LEVELS
 
 __all__ = ["KEYWORDS_VERSION", "Mention", "TagResult", "Tagger", "keyword_regex"]
 
@@ -39,9 +40,11 @@ __all__ = ["KEYWORDS_VERSION", "Mention", "TagResult", "Tagger", "keyword_regex"
 KEYWORDS_VERSION = "keywords.v2"
 
 
-@dataclass(frozen=True)
-class Mention:
-    """One skill mention: which skill, its family, its level, and where it is in the text."""
+class Mention(NamedTuple):
+    """One skill mention: which skill, its family, its level, and where it is in the text.
+
+    A named tuple (immutable, built at C speed: a posting can have dozens of mentions).
+    """
 
     skill: str
     family: str
@@ -98,8 +101,11 @@ class TagResult:
         )
 
 
-#: The level of a family with no mention.
-_ABSENT = strongest([])
+#: Every family at the level of a family with no mention.
+_ALL_ABSENT = dict.fromkeys(FAMILIES, strongest([]))
+#: Levels by strength (0 strongest), as :func:`~analyzer.extract.levels.strongest` ranks them.
+_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+_START = itemgetter(0)
 
 
 class Tagger:
@@ -118,6 +124,11 @@ class Tagger:
         )
         self.nlp = make_nlp()
         self.mentions = MentionFinder(self.taxonomy, self.nlp)
+        # per alias (by identity: hashing a frozen dataclass reads all its fields): the skill's
+        # name and the families a mention of it counts for
+        self._plan = {
+            id(alias): (alias.skill.name, alias.skill.families) for alias in self.taxonomy.aliases
+        }
 
     def __repr__(self) -> str:
         return f"Tagger(version={self.version!r})"
@@ -168,35 +179,35 @@ class Tagger:
         self, text: str, title: str | None, hits: list[tuple[int, int, Alias]]
     ) -> TagResult:
         roles = classify_roles(text, title)
+        levels = dict(_ALL_ABSENT)
         mentions: list[Mention] = []
-        kept = [
-            (start, end, alias)
-            for start, end, alias in sorted(hits, key=lambda h: h[0])
-            if not alias.ambiguous or _passes(text, start, end, alias)
-        ]
-        if kept:
-            # Headings below the last mention cannot change a level: they are not read.
-            sections = Sections.of(text, upto=kept[-1][0])
-            spans = [(start, end) for start, end, _alias in kept]
-            for (start, end, alias), level in zip(
-                kept, mention_levels(text, spans, sections), strict=True
-            ):
-                for family in alias.skill.families:
-                    mentions.append(Mention(alias.skill.name, family, level, start, end))
-        levels = dict.fromkeys(FAMILIES, _ABSENT)
-        if mentions:
-            by_family: dict[str, list[str]] = {}
-            for mention in mentions:
-                by_family.setdefault(mention.family, []).append(mention.level)
-            for family, found in by_family.items():
-                if family in levels:
-                    levels[family] = strongest(found)
+        if hits:
+            if len(hits) > 1:
+                hits = sorted(hits, key=_START)
+            plan = self._plan
+            kept = [
+                (start, end, plan[id(alias)])
+                for start, end, alias in hits
+                if not alias.ambiguous or _passes(text, start, end, alias)
+            ]
+            if kept:
+                # Headings below the last mention cannot change a level: they are not read.
+                sections = Sections.of(text, upto=kept[-1][0])
+                spans = [(start, end) for start, end, _plan in kept]
+                found = mention_levels(text, spans, sections)
+                for (start, end, (name, families)), level in zip(kept, found, strict=True):
+                    rank = _RANK[level]
+                    for family in families:
+                        mentions.append(Mention(name, family, level, start, end))
+                        # each family takes the strongest level of its mentions
+                        if family in levels and rank < _RANK[levels[family]]:
+                            levels[family] = level
         return TagResult(
-            skills=mentions,
-            levels=levels,
-            is_job_posting=roles.is_job_posting,
-            roles=list(roles.roles),
-            language=detect_language(text) if text else "other",
+            mentions,
+            levels,
+            roles.is_job_posting,
+            list(roles.roles),
+            detect_language(text) if text else "other",
         )
 
 
