@@ -106,6 +106,8 @@ def heading_level(line: str) -> str | None:
     ``"none"`` marks a heading that resets the section without setting a level.
     """
     bulleted = bool(_BULLETED.match(line))
+    if bulleted and ":" not in line and "：" not in line and not _DECORATED.match(line):
+        return None  # a list item is a heading only with a colon (the test below, made early)
     text = _BULLET.sub("", line).strip().lower().rstrip(" .!*_#")
     bare = text  # the heading without a parenthetical aside, for its length
     if len(text) > 70 and "(" in text and text.endswith((":", "：")) and not bulleted:
@@ -176,9 +178,12 @@ class Sections:
                 starts.append(pos)
                 levels.append(levels[-2] if len(levels) >= 2 else "none")
                 lead_in = False
-            short = len(line) <= 80 or ("(" in line and line.rstrip().endswith((":", "：")))
+            colon = ":" in line or "：" in line
+            short = len(line) <= 80 or (
+                colon and "(" in line and line.rstrip().endswith((":", "："))
+            )
             level = heading_level(line) if short else None
-            if level is None and line.rstrip().endswith((":", "：")):
+            if level is None and colon and line.rstrip().endswith((":", "：")):
                 found = _LEAD_IN.search(line.rstrip())
                 # Only a phrase opening the sentence counts: "Bonuses:", "Experience with any of:".
                 phrase = found.group(1).lower().rstrip(":： ") if found else ""
@@ -189,7 +194,7 @@ class Sections:
             if level is not None:
                 starts.append(pos + len(line))  # the section begins after the heading line
                 levels.append(level)
-            else:
+            elif colon:  # an inline heading ends its label with a colon
                 inline = _inline_heading(line)
                 if inline is not None:
                     # "Requirements: X, Y" sets the level of its own line only.

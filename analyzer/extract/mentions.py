@@ -112,6 +112,9 @@ def tokenizer(nlp: spacy.language.Language) -> Tokenizer:
 #: Bytes kept as they are (a-z, 0-9); every other byte, separators included, becomes a space.
 _SEPARATORS = bytes(i if 97 <= i <= 122 or 48 <= i <= 57 else 32 for i in range(256))
 
+#: The same for ASCII text not yet lowercased: A-Z become a-z.
+_LOWER_SEPARATORS = bytes(i + 32 if 65 <= i <= 90 else _SEPARATORS[i] for i in range(256))
+
 #: Non-ASCII characters common in postings, all separators: blanked so most texts scan as ASCII.
 _PUNCTUATION = "’—–“”•£…€‘™\xad\u200b→·\xa0，、；：（）｜"
 
@@ -157,7 +160,35 @@ class _Scanner:
                 return self._separator_scan(low)
         # spaced[j] is the character before low[j] (a space for the start of the text)
         spaced = f" {plain.encode('ascii').translate(_SEPARATORS).decode('ascii')} "
-        starts = sorted({end - size + 1 for end, size in self._automaton.iter(spaced)})
+        return self._exact(low, self._starts(spaced))
+
+    def scan_text(self, text: str) -> tuple[str, list[tuple[int, int]]]:
+        """``(text.lower(), its hits)``, as ``self(text.lower())`` gives them; on text that is
+        ASCII once punctuation is blanked, the lowercased copy is made only when the automaton
+        finds a place where a hit may start (otherwise ``""`` stands for it)."""
+        plain = text
+        if self.fast and not plain.isascii():
+            for mark in _PUNCTUATION:  # no case: blanking them commutes with lowercasing
+                if mark in plain:
+                    plain = plain.replace(mark, " ")
+        if not self.fast or not plain.isascii():
+            low = text.lower()
+            return low, self(low)
+        # one translate lowercases A-Z and blanks separators: the ``spaced`` of ``__call__``
+        starts = self._starts(
+            f" {plain.encode('ascii').translate(_LOWER_SEPARATORS).decode('ascii')} "
+        )
+        if not starts:
+            return "", []
+        low = text.lower()
+        return low, self._exact(low, starts)
+
+    def _starts(self, spaced: str) -> list[int]:
+        """Where in the lowercased text an alias may start (ascending), from its ``spaced`` copy."""
+        return sorted({end - size + 1 for end, size in self._automaton.iter(spaced)})
+
+    def _exact(self, low: str, starts: list[int]) -> list[tuple[int, int]]:
+        """The hits at ``starts``, matched exactly on the lowercased text, left to right."""
         exact = self._first.match
         hits: list[tuple[int, int]] = []
         pos = 0
@@ -219,8 +250,7 @@ class MentionFinder:
         found: list[list[Hit]] = [[] for _ in texts]
         windows: list[tuple[int, int, int]] = []  # (text index, start, end) for spaCy
         for i, text in enumerate(texts):
-            low = text.lower()
-            hits = self.scan(low)
+            low, hits = self.scan.scan_text(text)
             if not hits:
                 continue
             if len(low) != len(text):  # lowercasing moved the offsets: spaCy on the whole text
