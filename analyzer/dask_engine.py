@@ -11,17 +11,20 @@ What runs where::
              tag: anti-join against the partition's annotations (same rule as the local engine),
                   then tag the rest with one Tagger per worker process (built once, reused);
              report: posting_levels() of the partition: the join of postings, annotations and tags
-                  into one narrow row per posting (the levels of every family and skill).
+                  into one narrow row per posting (the levels of every family and skill), then
+                  its counts (analyze.count_levels) and evidence candidates, as the local engine
+                  computes and caches them per partition; only those come back to the client.
     client   takes the store's write lock and commits the tagging results through the normal
              StoreWriter.write_tags, batch_size postings per atomic commit (resumable: a killed
              run leaves whole commits and the next run tags only the rest);
-             report: the statistics (Wilson intervals, bootstrap, trends, claims), charts and files
-             from the gathered levels frame, by the same functions as the local engine.
+             report: the statistics (Wilson intervals, trends, claims), charts and files from the
+             gathered counts, by the same functions as the local engine.
 
-Why the report's cut sits at :func:`analyzer.analyze.posting_levels`: every statistic after it
-(the company-cluster bootstrap, the per-posting logistic trends, co-occurrence, the quoted
-evidence) needs per-posting rows, so the narrowest frame both engines can share is the levels
-frame: one row per tagged posting with int8-coded levels, no text. Everything heavier (reading
+Why the report's cut sits at per-partition counts: every statistic but the company-cluster
+bootstrap is a sum of per-month counts, and the quoted evidence comes from a few candidates per
+partition, so the client holds a few numbers per partition, not a row per posting. With
+``--bootstrap N`` the levels frame (one row per tagged posting with int8-coded levels, no text)
+is gathered instead, as the bootstrap resamples companies. Everything heavier (reading
 every posting, annotation and tag, filtering to one tagger version, the per-family grouping) runs
 on the workers; only the dozen quoted postings' texts are read again for the examples.
 """
@@ -43,7 +46,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analyzer.analyze import (
+    Counts,
+    combine_counts,
     combine_levels,
+    count_levels,
     latest_tagger_version,
     posting_levels,
     source_group,
@@ -55,6 +61,7 @@ from analyzer.models import TABLE_SCHEMAS
 from analyzer.report import (
     ReportSummary,
     build_report,
+    evidence_candidates,
     evidence_posting_ids,
     population_levels,
 )
@@ -66,6 +73,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INSTALL_HINT",
     "connect",
+    "counts_on_dask",
     "posting_levels_on_dask",
     "report",
     "tag",
@@ -322,6 +330,16 @@ def _partition_levels(
     return posting_levels(postings, annotations, tags, tagger_version=version)
 
 
+def _partition_counts(
+    part: dict[str, Any], version: str, storage_options: dict[str, Any]
+) -> tuple[Counts, pd.DataFrame] | None:
+    """The counts and evidence candidates of one store partition (``None`` when untagged)."""
+    levels = _partition_levels(part, version, storage_options)
+    if levels.empty:
+        return None
+    return count_levels(levels), evidence_candidates(levels)
+
+
 def _partition_rows(
     part: dict[str, Any], table: str, columns: list[str], storage_options: dict[str, Any]
 ) -> pd.DataFrame:
@@ -510,8 +528,62 @@ def posting_levels_on_dask(
     Raises:
         InputError: nothing to report, or ``tagger_version`` is not in the store.
     """
-    dd, _ = _import_dask()
     options = dict(storage_options or {})
+    parts, stats, version = _stats_and_version(client, store, since, until, tagger_version, options)
+    return _levels_gathered(client, parts, version, options), stats
+
+
+@_plain_objects
+def counts_on_dask(
+    client: Client,
+    store: Store,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    tagger_version: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> tuple[Counts, pd.DataFrame, pd.DataFrame]:
+    """The counts and evidence candidates of every store partition, computed on the workers.
+
+    Returns:
+        ``(counts, candidates, stats)``: :func:`~analyzer.analyze.count_levels` of the whole
+        store, the :func:`~analyzer.report.evidence_candidates` of every partition in store
+        order (both equal to the local engine's), and the partition stats of
+        :func:`posting_levels_on_dask`.
+
+    Raises:
+        InputError: nothing to report, or ``tagger_version`` is not in the store.
+    """
+    options = dict(storage_options or {})
+    parts, stats, version = _stats_and_version(client, store, since, until, tagger_version, options)
+    tagged = [p for p in parts if p["annotations"] is not None]
+    futures = client.map(
+        _partition_counts,
+        tagged,
+        version=version,
+        storage_options=options,
+        key=[f"analyzer-counts-{p['source']}-{p['period']}-{version}" for p in tagged],
+    )
+    done = [r for r in client.gather(futures) if r is not None]
+    counts = combine_counts([c for c, _ in done])
+    frames = [c for _, c in done]
+    candidates = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["posting_id"])
+    )
+    return counts, candidates, stats
+
+
+@_plain_objects
+def _stats_and_version(
+    client: Client,
+    store: Store,
+    since: str | None,
+    until: str | None,
+    tagger_version: str | None,
+    options: dict[str, Any],
+) -> tuple[list[dict[str, Any]], pd.DataFrame, str]:
+    """The partitions, their stats (computed on the workers) and the version to report."""
+    dd, _ = _import_dask()
     parts = _parts(store, None, since, until)
     if not parts or not any(p["annotations"] for p in parts):
         raise InputError(
@@ -540,6 +612,13 @@ def posting_levels_on_dask(
         raise InputError(
             f"no annotations of tagger version {version!r} (present: {', '.join(present) or 'none'})"
         )
+    return parts, stats, version
+
+
+def _levels_gathered(
+    client: Client, parts: list[dict[str, Any]], version: str, options: dict[str, Any]
+) -> pd.DataFrame:
+    dd, _ = _import_dask()
     tagged = [p for p in parts if p["annotations"] is not None]
     levels = dd.from_map(
         _partition_levels,
@@ -550,7 +629,7 @@ def posting_levels_on_dask(
         label="analyzer-levels",
     )
     frames = [f for f in client.gather(client.compute(levels.to_delayed())) if not f.empty]
-    return combine_levels(frames), stats
+    return combine_levels(frames)
 
 
 def report(
@@ -576,15 +655,27 @@ def report(
     from analyzer.pipeline import _report_coverage  # the local engine's coverage rule
 
     store = open_store(config["store"])
+    counts: Counts | None = None
     with _client(client, scheduler) as dask_client:
-        all_levels, stats = posting_levels_on_dask(
-            dask_client,
-            store,
-            since=since,
-            until=until,
-            tagger_version=tagger_version,
-            storage_options=storage_options,
-        )
+        if bootstrap:
+            # The company-cluster bootstrap resamples postings: gather every posting's levels.
+            all_levels, stats = posting_levels_on_dask(
+                dask_client,
+                store,
+                since=since,
+                until=until,
+                tagger_version=tagger_version,
+                storage_options=storage_options,
+            )
+        else:
+            counts, all_levels, stats = counts_on_dask(
+                dask_client,
+                store,
+                since=since,
+                until=until,
+                tagger_version=tagger_version,
+                storage_options=storage_options,
+            )
         mine = stats[stats["source"].map(source_group) == source_group(source)]
         newest = mine["newest"].max() if not mine.empty else None
         coverage = _report_coverage(coverage_path, mine["period"], newest)
@@ -603,6 +694,7 @@ def report(
         bootstrap=bootstrap,
         tagger_version=tagger_version,
         all_levels=all_levels,
+        counts=counts,
     )
 
 

@@ -12,11 +12,14 @@ writer (``upsert_postings``, one commit per period) and tagged fully once. Each 
 2. upserts ``--new-share`` x N new postings into the newest period (the current month, as a
    nightly fetch does; copies of the newest real postings with fresh ids), untimed,
 3. measures, each in a fresh subprocess so that its peak RSS (``VmHWM``) is its own:
-   ``tag (nothing new)`` before step 2, the nightly work = ``tag`` (only the new postings) +
-   ``report`` (one report per source group, as ``analyzer run`` writes them), the same reports
-   read as ``analyzer report`` read the store before (every posting's title and text, every
-   annotation and tag column: the baseline of the narrow read), and the full re-tag
-   ``tag --retag`` of the whole store.
+   ``tag (nothing new)`` and ``report (cold cache)`` (no cached counts yet: every partition is
+   counted; it leaves the cache the previous night's report would have left) before step 2,
+   the nightly work = ``tag`` (only the new postings) + ``report`` (one report per source group,
+   as ``analyzer run`` writes them, with the cache of the cold report: only the changed
+   partition is recounted), the same reports read as ``analyzer report`` read the store before
+   (every posting's title and text, every annotation and tag column: the baseline of the narrow
+   read), and the full re-tag ``tag --retag`` of the whole store. With ``--tracemalloc`` the two
+   reports run once more, untimed, under :mod:`tracemalloc` for their Python-heap peak.
 
 It prints wall time and peak RSS per step (median of ``--runs``), the ratio re-tag / nightly, and the
 nightly peak RSS across sizes (bounded: it should not grow with N). The full re-tag of 1,000,000
@@ -129,11 +132,14 @@ def work_copy(cached: Path, work: Path) -> None:
 # --------------------------------------------------------------------------- measured steps
 
 
-def step(name: str, root: Path, out: Path | None = None) -> dict[str, Any]:
-    """Run one step in a fresh subprocess; return its wall time, peak RSS and summary."""
+def step(name: str, root: Path, out: Path | None = None, *, trace: bool = False) -> dict[str, Any]:
+    """Run one step in a fresh subprocess; return its wall time, peak RSS and summary (with
+    ``trace``, also its :mod:`tracemalloc` peak, ``traced_peak_mb``)."""
     command = [sys.executable, __file__, "--step", name, "--store", str(root)]
     if out is not None:
         command += ["--out", str(out)]
+    if trace:
+        command.append("--trace")
     started = time.monotonic()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=root.parent)
     assert child.stdout is not None
@@ -143,7 +149,10 @@ def step(name: str, root: Path, out: Path | None = None) -> dict[str, Any]:
     if status != 0:
         raise SystemExit(f"step {name} on {root} failed with exit code {status}")
     summary = json.loads(output.decode().strip().splitlines()[-1])
-    return {"seconds": seconds, "peak_mb": summary.pop("peak_kb") / 1024, "summary": summary}
+    result = {"seconds": seconds, "peak_mb": summary.pop("peak_kb") / 1024, "summary": summary}
+    if "traced_peak_kb" in summary:
+        result["traced_peak_mb"] = summary.pop("traced_peak_kb") / 1024
+    return result
 
 
 def peak_rss_kb() -> int:
@@ -199,7 +208,9 @@ def run_step(name: str, store: str, out: str | None) -> dict[str, Any]:
         return {k: summary[k] for k in ("seen", "tagged", "skipped", "batches")}
     # The reports `analyzer run` writes: one per source group, then the index page.
     assert out is not None
-    sources = {row["source"] for row in pipeline.status(config)["postings"]}
+    from analyzer.store import open_store
+
+    sources = {f["source"] for f in open_store(store).committed_files("postings")}
     written = []
     for group in sorted({source_group(s) for s in sources}):
         try:
@@ -217,7 +228,13 @@ def run_step(name: str, store: str, out: str | None) -> dict[str, Any]:
 
 
 def measure(
-    workdir: Path, base: pd.DataFrame, size: int, runs: int, share: float, keep: bool
+    workdir: Path,
+    base: pd.DataFrame,
+    size: int,
+    runs: int,
+    share: float,
+    keep: bool,
+    trace: bool = False,
 ) -> dict[str, Any]:
     """Build (or reuse) the store of ``size`` postings and measure the steps ``runs`` times."""
     cached = workdir / f"store-{size}"
@@ -235,6 +252,12 @@ def measure(
     for run in range(runs):
         work_copy(cached, work)
         results.setdefault("tag (nothing new)", []).append(step("tag", work))
+        if trace:
+            traced = step("report", work, workdir / "out", trace=True)
+            shutil.rmtree(work / "cache", ignore_errors=True)
+            results.setdefault("report (cold cache), traced", []).append(traced)
+        cold = step("report", work, workdir / "out")
+        results.setdefault("report (cold cache)", []).append(cold)
         from analyzer.store import open_store
 
         with open_store(work).writer(command="bench fetch") as writer:
@@ -243,6 +266,15 @@ def measure(
         tag = step("tag", work)
         assert tag["summary"]["tagged"] == len(added), tag
         results.setdefault("nightly tag", []).append(tag)
+        if trace:
+            primed = workdir / f"cache-{size}"
+            shutil.rmtree(primed, ignore_errors=True)
+            shutil.copytree(work / "cache", primed)
+            traced = step("report", work, workdir / "out", trace=True)
+            shutil.rmtree(work / "cache")
+            shutil.copytree(primed, work / "cache")
+            shutil.rmtree(primed)
+            results.setdefault("nightly report, traced", []).append(traced)
         results.setdefault("nightly report", []).append(step("report", work, workdir / "out"))
         before = step("report-texts", work, workdir / "out-texts")
         results.setdefault("report reading all texts (before)", []).append(before)
@@ -267,10 +299,13 @@ def print_table(measured: list[dict[str, Any]]) -> None:
     print("|---|---|---|---|")
     for entry in measured:
         for name, values in entry["steps"].items():
+            traced = [v["traced_peak_mb"] for v in values if "traced_peak_mb" in v]
             print(
                 f"| {entry['size']:,} + {entry['new']:,} new | {name} | "
                 f"{median([v['seconds'] for v in values]):.1f} | "
-                f"{median([v['peak_mb'] for v in values]):.0f} |"
+                f"{median([v['peak_mb'] for v in values]):.0f}"
+                + (f" (tracemalloc peak {median(traced):.0f})" if traced else "")
+                + " |"
             )
     print()
     for entry in measured:
@@ -294,6 +329,13 @@ def print_table(measured: list[dict[str, Any]]) -> None:
             f"all texts / report = {median([v['seconds'] for v in texts]) / report:.2f}x time, "
             f"{median([v['peak_mb'] for v in texts]) / median([v['peak_mb'] for v in steps['nightly report']]):.2f}x peak"
         )
+        cold = steps["report (cold cache)"]
+        print(
+            f"{entry['size']:,} postings: report cold cache "
+            f"{median([v['seconds'] for v in cold]):.1f}s / "
+            f"{median([v['peak_mb'] for v in cold]):.0f} MB, nightly report (cache + new) "
+            f"{report:.1f}s / {median([v['peak_mb'] for v in steps['nightly report']]):.0f} MB"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,6 +346,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-share", type=float, default=0.01, help="new postings per run")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/analyzer-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the work copies too")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also run the cold and nightly reports under tracemalloc (untimed) for their peak",
+    )
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--hn-dir", type=Path, default=DEFAULT_HN)
     parser.add_argument(
         "--step", choices=["tag", "retag", "report", "report-texts"], help=argparse.SUPPRESS
@@ -312,7 +360,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
+        if args.trace:
+            import tracemalloc
+
+            tracemalloc.start()
         result = run_step(args.step, args.store, args.out)
+        if args.trace:
+            result["traced_peak_kb"] = tracemalloc.get_traced_memory()[1] // 1024
         print(json.dumps({**result, "peak_kb": peak_rss_kb()}))
         return 0
     if not (args.hn_dir / "stories.json").exists():
@@ -322,7 +376,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(base):,} real HN postings in {base['period'].nunique()} periods", flush=True)
     measured = []
     for size in (int(s) for s in args.sizes.split(",")):
-        measured.append(measure(args.workdir, base, size, args.runs, args.new_share, args.keep))
+        measured.append(
+            measure(
+                args.workdir, base, size, args.runs, args.new_share, args.keep, args.tracemalloc
+            )
+        )
         print_table(measured)
     if not args.keep:
         shutil.rmtree(args.workdir / "out", ignore_errors=True)

@@ -248,6 +248,25 @@ def test_dask_report_writes_the_local_report(
         assert len(got["shares"]) > 100
 
 
+def test_dask_counts_equal_the_local_cached_counts(
+    tagged_pair: tuple[str, str, dict[str, Any], dict[str, Any]], client: Any
+) -> None:
+    """The per-partition counts and evidence candidates the workers compute equal those the
+    local engine computes and caches (report_cache.collect)."""
+    from analyzer import report_cache
+
+    _, local_root, _, _ = tagged_pair
+    store = open_store(local_root)
+    counts, candidates, _ = dask_engine.counts_on_dask(client, store)
+    local = report_cache.collect(store)
+    pd.testing.assert_frame_equal(counts.n, local.counts.n)
+    pd.testing.assert_frame_equal(counts.k, local.counts.k)
+    assert counts.columns == local.counts.columns
+    assert counts.tagger_version == local.tagger_version
+    assert list(candidates["posting_id"]) == list(local.candidates["posting_id"])
+    assert len(candidates) > 0
+
+
 def test_dask_report_quotes_html_only_postings(client: Any, tmp_path: Path) -> None:
     """The Dask engine quotes postings stored as HTML only from their normalized text, as the
     local engine does (the mention offsets index that text)."""
