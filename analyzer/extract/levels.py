@@ -132,18 +132,32 @@ def heading_level(line: str) -> str | None:
     return level or ("none" if colon else None)
 
 
+#: The heading phrases of each level, in the guide's order.
+_PHRASES = (
+    ("preferred", _H_PREFERRED),
+    ("required", _H_REQUIRED),
+    ("duty", _H_DUTY),
+    ("stack", _H_STACK),
+    ("about", _H_ABOUT),
+)
+#: The same, matched only where they start within the first 12 characters: the lazy lead tries
+#: starts 0, 1, ..., 12 in turn, so it matches exactly when the leftmost match starts there, and
+#: the rest of the text is never scanned.
+_OPENING_PHRASES = tuple(
+    (level, re.compile(r"[\s\S]{0,12}?(?:" + rx.pattern + ")")) for level, rx in _PHRASES
+)
+
+
 def _phrase_level(text: str, anywhere: bool) -> str | None:
     """The level of the first heading phrase found in ``text`` (lowercased), in the guide's order;
-    unless ``anywhere``, the phrase must open the text."""
-    for level, rx in (
-        ("preferred", _H_PREFERRED),
-        ("required", _H_REQUIRED),
-        ("duty", _H_DUTY),
-        ("stack", _H_STACK),
-        ("about", _H_ABOUT),
-    ):
-        found = rx.search(text)
-        if found and (anywhere or found.start() <= 12):
+    unless ``anywhere``, the phrase must start within the first 12 characters of the text."""
+    if anywhere:
+        for level, rx in _PHRASES:
+            if rx.search(text):
+                return level
+        return None
+    for level, rx in _OPENING_PHRASES:
+        if rx.match(text):
             return level
     return None
 
