@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.extract.roles import ROLES_VERSION, RoleResult, classify_roles
+from analyzer.extract.roles import ROLES_VERSION, RoleResult, _tokens, classify_roles
 from analyzer.models import ROLES
 
 DATA = Path(__file__).parents[1].parent / "shared" / "data"
@@ -170,6 +170,33 @@ def test_one_server_side_word_is_not_enough() -> None:
         "spreadsheet and a database."
     )
     assert roles_of(text) == {"generic_swe"}
+
+
+def test_two_word_names_are_joined_in_any_case_and_plural() -> None:
+    """Two-word names are one token whatever their case, and a plural second word stays joined
+    ("Data Pipelines" -> "data-pipelines"): here it is the second kind of server-side work that
+    makes a bare "Software Engineers" backend; the same text with "pipes" has only one kind."""
+    text = (
+        "Acme | Berlin | Software Engineers\nYou will design our Data Pipelines and the APIs "
+        "our partners use."
+    )
+    assert "backend" in roles_of(text)
+    assert "backend" not in roles_of(text.replace("Data Pipelines", "Data Pipes"))
+
+
+def test_joins_chain_and_do_not_cross_line_ends() -> None:
+    """A word taken by an earlier join is no longer joined again ("big data pipeline" keeps
+    working), and a name split over two lines is not a two-word name ("Back\nEnd")."""
+    assert _tokens("big data pipeline engineers") == ["big-data", "pipeline", "engineers"]
+    assert _tokens("we need back end and front end devs") == [
+        "we",
+        "need",
+        "back-end",
+        "and",
+        "front-end",
+        "devs",
+    ]
+    assert _tokens("back\nend") == ["back", "\n", "end"]
 
 
 def test_header_specialty_keeps_body_backend_mentions_out() -> None:

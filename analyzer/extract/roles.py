@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import chain, compress
 
 from analyzer.models import ROLES
 
@@ -261,6 +261,11 @@ _INTERESTING = frozenset(_NOUNS | _WHOLE.keys() | _WHOLE_PAIR_FIRST | {"(", "\n"
 # punctuation marks and newlines.
 _LETTER = r"a-z0-9+#\u00c0-\u024f"  # Latin letters with accents (Portuguese); + and # for C++, C#
 _TOKEN = re.compile(rf"[{_LETTER}]++(?:[.'’\-][{_LETTER}]++)*+|[^\w\s]|\n")
+# Two-word names joined into one token ("back end" -> "back-end"), by first word, in _JOIN order.
+_JOIN_FIRST: dict[str, list[tuple[str, str, str]]] = {}
+for _pair, _joined in _JOIN:
+    _JOIN_FIRST.setdefault(_pair.split()[0], []).append((_pair, _pair.split()[1], _joined))
+_JOIN_FIRSTS = frozenset(_JOIN_FIRST)
 
 # --- Body cues -------------------------------------------------------------------------------
 # "full-stack" in an ad means the work spans front and back end (35 of 36 dev postings).
@@ -331,10 +336,31 @@ _META_SCAN_CHARS = 600
 
 def _tokens(low: str) -> list[str]:
     """Tokens of a lower-cased text, with known two-word names joined ("back end")."""
-    for pair, joined in _JOIN:
-        if pair in low:
-            low = low.replace(pair, joined)
-    return _TOKEN.findall(low)
+    toks = _TOKEN.findall(low)
+    # One set intersection (in C) finds the first words present; only their pairs are looked
+    # for in the text, and only the tokens of a pair that is there are merged.
+    present = _JOIN_FIRSTS.intersection(toks)
+    if not present:
+        return toks
+    for first, pairs in _JOIN_FIRST.items():
+        if first not in present:
+            continue
+        found = [(second, joined) for pair, second, joined in pairs if pair in low]
+        if not found:
+            continue
+        i = 0
+        while True:
+            try:
+                i = toks.index(first, i)  # gone when an earlier join took it ("big data")
+            except ValueError:
+                break
+            nxt = toks[i + 1] if i + 1 < len(toks) else ""
+            for second, joined in found:
+                if nxt.startswith(second):  # "data pipelines" -> "data-pipelines"
+                    toks[i : i + 2] = [joined + nxt[len(second) :]]
+                    break
+            i += 1
+    return toks
 
 
 def _qualifiers(words: list[str], weak: bool) -> set[str]:
@@ -409,12 +435,12 @@ def _field_roles(toks: list[str]) -> set[str]:
     """Roles of bare specialty fields of a header line ("Acme | iOS/Android/Web/Backend | SF")."""
     found: set[str] = set()
     start = 0
-    for k in range(len(toks) + 1):
-        if k == len(toks) or toks[k] in _HEADER_SEP:
-            part = toks[start:k]
-            if part and len(part) <= 16:
-                found |= _bare_roles(part)
-            start = k + 1
+    n = len(toks)
+    for k in chain(compress(range(n), map(_HEADER_SEP.__contains__, toks)), (n,)):
+        part = toks[start:k]
+        if part and len(part) <= 16:
+            found |= _bare_roles(part)
+        start = k + 1
     return found
 
 
@@ -460,7 +486,7 @@ def _is_job_posting(low: str, head: str) -> bool:
     """Decide whether a lower-cased text advertises at least one open position."""
     # Meta comments and seekers show themselves early; long ads need not be scanned to the end.
     low = low[:_JOB_SCAN_CHARS]
-    if not low.strip() or _EMPTY_MARKERS.match(low):
+    if not low or low.isspace() or _EMPTY_MARKERS.match(low):
         return False
     if _SEEKER.match(low):
         return False
