@@ -803,6 +803,8 @@ def count_levels(levels: pd.DataFrame) -> Counts:
     if levels.empty:
         return _empty_counts(columns, _count_keys(columns), version)
     keys = [levels["source"].astype(str), levels["period"].astype(str)]
+    if keys[0].nunique() == 1 and keys[1].nunique() == 1:  # one store partition
+        return _count_partition(levels, keys[0].iloc[0], keys[1].iloc[0], columns, version)
     parts = [
         _count_partition(rows, str(source), str(period), columns, version)
         for (source, period), rows in levels.groupby(keys, sort=True)

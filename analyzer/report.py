@@ -690,13 +690,29 @@ def evidence_candidates(
     """
     keep = ["posting_id", "source", "period", "company", "is_job_posting", "roles"]
     keep += [f for f in families if f in levels.columns]
-    if levels.empty:
-        return levels[keep].iloc[0:0]
+    narrow = levels[keep]
+    if narrow.empty:
+        return narrow
+    # What _evidence_choices picks for each denominator, without building its frames: newest
+    # first (stable), the first posting of each company (missing companies count as one).
+    ordered = narrow.sort_values("period", ascending=False, kind="stable")
+    company = ordered["company"].to_numpy(dtype=object)
     rows: set[Any] = set()
     for den in DENOMINATORS:
-        for _, chosen in _evidence_choices(levels, families, den, per_family):
-            rows.update(chosen.index)
-    return levels.loc[[i for i in levels.index if i in rows], keep]
+        in_den = denominator_mask(ordered, den).to_numpy(dtype=bool)
+        for family in families:
+            if family not in ordered.columns:
+                continue
+            seen: set[Any] = set()
+            for i in np.flatnonzero(in_den & (ordered[family] == "required").to_numpy()):
+                key = None if pd.isna(company[i]) else company[i]
+                if key in seen:
+                    continue
+                seen.add(key)
+                rows.add(ordered.index[i])
+                if len(seen) == per_family:
+                    break
+    return narrow.loc[[i for i in narrow.index if i in rows]]
 
 
 def evidence_examples(

@@ -137,6 +137,28 @@ def test_every_analysis_is_the_same_from_counts_and_from_levels() -> None:
         skill_shares(counts, bootstrap=10)
 
 
+def test_evidence_candidates_of_each_partition_give_the_same_quotes() -> None:
+    """Stacking each partition's evidence candidates (in store order) and choosing from them
+    picks the same postings as choosing from every posting, for every denominator, with
+    missing companies and ties within a month."""
+    postings, annotations, tags = synthetic_corpus()
+    postings.loc[postings.index % 7 == 0, "company"] = None
+    levels = posting_levels(postings, annotations, tags)
+    parts = [
+        reporting.evidence_candidates(rows.reset_index(drop=True))
+        for _, rows in levels.groupby(["source", "period"], sort=True)
+    ]
+    candidates = pd.concat(parts, ignore_index=True)
+    # at most 4 per family and denominator in each partition, whatever its size
+    assert max(len(p) for p in parts) <= 3 * len(DENOMINATORS) * 4 < len(levels) / len(parts)
+    for den in DENOMINATORS:
+        for per_family in (1, 2, 4):
+            want = reporting.evidence_posting_ids(levels, denominator=den, per_family=per_family)
+            got = reporting.evidence_posting_ids(candidates, denominator=den, per_family=per_family)
+            assert got == want
+    assert reporting.evidence_posting_ids(levels, denominator="all") != []
+
+
 def test_cached_report_equals_the_report_from_every_posting(
     two_sources: tuple[Store, Config], tmp_path: Path, fixed_time: None
 ) -> None:
