@@ -14,6 +14,13 @@ The flow::
     levels  --compare_sources-->  the same shares per source group (hn, ats, github), side by side
     levels  --cooccurrence-->  pairwise co-occurrence of DevOps families per period
 
+Every share is counted first, then computed from the counts: ``levels --count_levels--> Counts``
+(n per source, month and denominator; k per indicator), summed over the months of a period, then
+share, Wilson interval and flags. The functions above accept :class:`Counts` wherever they accept
+levels and give the same table (a levels frame is counted first); the report caches the counts of
+each store partition (:mod:`analyzer.report_cache`). Only the company-cluster bootstrap needs the
+per-posting rows.
+
 Words used throughout:
 
 * **level** of a posting for a family or skill: the strongest level among its tags
