@@ -391,10 +391,6 @@ def _negated_aside(clause: str, start: int, end: int) -> bool:
     return False
 
 
-def _nearest(cues: list[tuple[int, str]]) -> str | None:
-    return max(cues)[1] if cues else None
-
-
 def _last_end(rx: re.Pattern[str], text: str) -> int:
     end = -1
     for m in rx.finditer(text):
@@ -543,7 +539,6 @@ def _level(
         # A closed aside holds its own cues: "CI curation (we use GitLab), cloud infrastructure
         # (AWS)" - its "we use" says nothing of what follows it.
         before = _CLOSED_ASIDE.sub(_blank, before)
-    after = clause[end - lo :]
     section = sections.level_at(start)
     if memo.preferred or section == "preferred":
         return "preferred"
@@ -554,7 +549,7 @@ def _level(
         memo.negated = _NEG_CUE.search(plain) is not None
     if memo.negated or (")" in clause and _negated_aside(clause, start - lo, end - lo)):
         return "stack"
-    if _employer_name(text, start, end):
+    if start <= 16 and _employer_name(text, start, end):
         return "absent"
     if "(" in before and _BRACKET_STACK.search(before):
         return "stack"
@@ -571,9 +566,10 @@ def _level(
         (_last_end(_STACK_CUE, before), "stack"),
         (_last_end(_CUSTOMER_CUE, before), "absent"),
     ]
-    cue = _nearest([c for c in cues if c[0] >= 0])
-    if cue is not None:
+    cue_at, cue = max(cues)  # the nearest cue before the mention, if any
+    if cue_at >= 0:
         return cue
+    after = clause[end - lo :]
     if _REQ_AFTER.match(after):
         return "required"
     if _role_headed(text[lo:start]):
