@@ -122,7 +122,12 @@ def _load(store: Store, rel: str) -> dict[str, Any] | None:
     except (OSError, ValueError, RecursionError) as exc:
         log.warning("report cache entry %s is unreadable (%s): recomputing it", rel, exc)
         return None
-    if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
+    if (
+        not isinstance(entry, dict)
+        or entry.get("format") != CACHE_FORMAT
+        or not isinstance(entry.get("versions"), list)
+        or not isinstance(entry.get("newest"), str | None)
+    ):
         return None
     return entry
 
@@ -201,7 +206,7 @@ def _compute(
 
 def _entry_counts(source: str, period: str, entry: dict[str, Any], version: str) -> Counts | None:
     """The :class:`Counts` an entry holds (``None`` for a partition with nothing tagged)."""
-    if not entry.get("n"):
+    if entry["n"] is None:
         return None
     columns = [str(c) for c in entry["columns"]]
     keys = _count_keys(columns)
@@ -224,6 +229,20 @@ def _entry_counts(source: str, period: str, entry: dict[str, Any], version: str)
         ),
     )
     return Counts(n, k, tuple(columns), version)
+
+
+def _reuse(
+    counted: Any, source: str, period: str, version: str
+) -> tuple[Counts | None, list[dict[str, Any]]] | None:
+    """The counts and candidates of a cached entry of ``version``; ``None`` when it holds
+    another version or is damaged (then it is recomputed)."""
+    if not isinstance(counted, dict) or counted.get("tagger_version") != version:
+        return None
+    try:
+        return _entry_counts(source, period, counted, version), list(counted["candidates"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("report cache of %s %s is damaged (%r): recomputing it", source, period, exc)
+        return None
 
 
 def _candidates_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -303,26 +322,33 @@ def collect(
             "(analyzer fetch, analyzer tag)"
         )
     version = tagger_version or present[-1]
+    if version not in present:
+        raise InputError(
+            f"no annotations of tagger version {version!r} (present: {', '.join(sorted(present))})"
+        )
     parts: list[Counts] = []
     candidates: list[dict[str, Any]] = []
     recomputed = reused = 0
     for source, period, cached in entries:
-        counted = cached.get("counts")
-        if cached.get("stale") or not counted or counted.get("tagger_version") != version:
+        reuse = (
+            None
+            if cached.pop("stale", False)
+            else _reuse(cached.get("counts"), source, period, version)
+        )
+        if reuse is None:
             counted = {
                 "tagger_version": version,
                 **_compute(store, manifest, source, period, version),
             }
-            cached.pop("stale", None)
             cached["counts"] = counted
             _save(store, _rel(source, period), cached)
+            reuse = (_entry_counts(source, period, counted, version), counted["candidates"])
             recomputed += 1
         else:
             reused += 1
-        part = _entry_counts(source, period, counted, version)
-        if part is not None:
-            parts.append(part)
-        candidates += counted["candidates"]
+        if reuse[0] is not None:
+            parts.append(reuse[0])
+        candidates += reuse[1]
     everywhere = store._partitions(manifest, "postings", None, None, None)
     pruned = _prune(store, [_rel(s, p) for s, p, _ in everywhere])
     counts = combine_counts(parts)

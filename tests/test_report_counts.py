@@ -229,17 +229,21 @@ def test_one_changed_partition_is_the_only_one_recomputed(
 def test_corrupt_or_stray_cache_files_are_recomputed_or_pruned(
     two_sources: tuple[Store, Config], tmp_path: Path, fixed_time: None
 ) -> None:
-    """A truncated cache entry is recomputed (no error, same report); an entry whose partition
-    is not in the store is deleted."""
+    """A truncated cache entry and one with damaged counts are recomputed (no error, same
+    report); an entry whose partition is not in the store is deleted."""
     store, config = two_sources
     pipeline.report(config, tmp_path / "first", source="hn")
     root = Path(store.root)
     entry = root / "cache" / "report" / "source=hn" / "period=2016-05.json"
     entry.write_bytes(entry.read_bytes()[:40])
+    damaged = root / "cache" / "report" / "source=hn" / "period=2017-02.json"
+    content = json.loads(damaged.read_bytes())
+    content["counts"]["n"] = {}
+    damaged.write_text(json.dumps(content))
     stray = root / "cache" / "report" / "source=hn" / "period=1999-01.json"
     stray.write_text("{}")
     inputs = report_cache.collect(store)
-    assert inputs.recomputed == 1 and inputs.pruned == 1
+    assert inputs.recomputed == 2 and inputs.pruned == 1
     assert not stray.exists()
     assert json.loads(entry.read_bytes())["format"] == report_cache.CACHE_FORMAT
     pipeline.report(config, tmp_path / "second", source="hn")
