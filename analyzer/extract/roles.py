@@ -16,8 +16,9 @@ names other specialties). A body mention of the backend does not make a frontend
 DevOps header a backend role ("bridge the gap with the backend").
 
 Speed: only the first :data:`_LEAD_CHARS` characters are read. They are lower-cased and split
-into word and punctuation tokens by one regular expression; every decision after that is a set
-or dictionary lookup on those tokens (about 0.15 ms per HN posting on one loaded core).
+into word and punctuation tokens by one regular expression; two-word names ("back end") are joined
+on the tokens, and every decision after that is a set or dictionary lookup on those tokens (about
+0.08 ms of CPU per HN posting; README "Roles" says where the time goes and what did not help).
 
 Example:
     >>> classify_roles("Acme | Senior Backend Engineer | Berlin | ONSITE")
