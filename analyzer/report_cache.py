@@ -260,10 +260,13 @@ def _prune(store: Store, keep: Iterable[str]) -> int:
     """Remove the entries (and stray temp files) of partitions no longer in the store."""
     wanted = set(keep)
     removed = 0
-    for rel in store._files.list_table_files(CACHE_DIR):
-        if rel not in wanted:
-            store._files.remove(rel)
-            removed += 1
+    try:
+        for rel in store._files.list_table_files(CACHE_DIR):
+            if rel not in wanted:
+                store._files.remove(rel)
+                removed += 1
+    except OSError as exc:
+        log.warning("cannot prune the report cache (%s)", exc)
     return removed
 
 

@@ -312,3 +312,22 @@ def test_cached_report_equals_per_posting_report_on_real_hn(
         assert [n for n in produced if produced[n] != reference[n]] == []
     shares = pd.read_csv(tmp_path / "warm" / "shares.csv")
     assert np.isfinite(shares["share"]).any()
+
+
+def test_a_store_that_cannot_be_written_still_gets_its_report(
+    two_sources: tuple[Store, Config], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """When cache entries cannot be written the report is still written (nothing is kept, the
+    next report counts again)."""
+    from analyzer import store as store_module
+
+    store, config = two_sources
+
+    def refuse(self: object, rel: str, data: bytes) -> None:
+        raise PermissionError(f"read-only: {rel}")
+
+    monkeypatch.setattr(store_module._Files, "write_atomic", refuse)
+    summary = pipeline.report(config, tmp_path / "out", source="hn")
+    assert (tmp_path / "out" / "shares.csv").exists() and summary.periods > 0
+    assert not (Path(store.root) / "cache").exists()
+    assert report_cache.collect(store).reused == 0
