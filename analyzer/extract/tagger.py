@@ -169,16 +169,21 @@ class Tagger:
     # -- internals ------------------------------------------------------------------------------
 
     def _tag_batch(self, batch: list[tuple[str, str | None]]) -> list[TagResult]:
-        found = self.mentions.find([text for text, _title in batch])
+        # Each stage runs over the whole batch in turn (mentions, language, roles, levels), not
+        # posting by posting: a stage's code and tables stay warm in the CPU caches.
+        texts = [text for text, _title in batch]
+        found = self.mentions.find(texts)
+        languages = [detect_language(text) if text else "other" for text in texts]
+        roles = [classify_roles(text, title) for text, title in batch]
         return [
-            self._result(text, title, hits)
-            for (text, title), hits in zip(batch, found, strict=True)
+            TagResult(*self._skills(text, hits), role.is_job_posting, list(role.roles), language)
+            for text, hits, role, language in zip(texts, found, roles, languages, strict=True)
         ]
 
-    def _result(
-        self, text: str, title: str | None, hits: list[tuple[int, int, Alias]]
-    ) -> TagResult:
-        roles = classify_roles(text, title)
+    def _skills(
+        self, text: str, hits: list[tuple[int, int, Alias]]
+    ) -> tuple[list[Mention], dict[str, str]]:
+        """The mentions kept (with their levels) and each family's level, for one posting."""
         levels = dict(_ALL_ABSENT)
         mentions: list[Mention] = []
         if hits:
@@ -202,13 +207,7 @@ class Tagger:
                         # each family takes the strongest level of its mentions
                         if family in levels and rank < _RANK[levels[family]]:
                             levels[family] = level
-        return TagResult(
-            mentions,
-            levels,
-            roles.is_job_posting,
-            list(roles.roles),
-            detect_language(text) if text else "other",
-        )
+        return mentions, levels
 
 
 def _line(text: str, start: int, end: int) -> str:
