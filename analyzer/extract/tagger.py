@@ -169,44 +169,65 @@ class Tagger:
     # -- internals ------------------------------------------------------------------------------
 
     def _tag_batch(self, batch: list[tuple[str, str | None]]) -> list[TagResult]:
-        # Each stage runs over the whole batch in turn (mentions, language, roles, levels), not
-        # posting by posting: a stage's code and tables stay warm in the CPU caches.
+        # Each stage runs over the whole batch in turn (mentions, language, roles, the ambiguous
+        # aliases' checks, headings, levels), not posting by posting: a stage's code and tables
+        # stay warm in the CPU caches.
         texts = [text for text, _title in batch]
         found = self.mentions.find(texts)
         languages = [detect_language(text) if text else "other" for text in texts]
         roles = [classify_roles(text, title) for text, title in batch]
+        kept = [self._kept(text, hits) for text, hits in zip(texts, found, strict=True)]
+        # Headings below the last mention cannot change a level: they are not read.
+        sections = [
+            Sections.of(text, upto=mentions[-1][0]) if mentions else None
+            for text, mentions in zip(texts, kept, strict=True)
+        ]
         return [
-            TagResult(*self._skills(text, hits), role.is_job_posting, list(role.roles), language)
-            for text, hits, role, language in zip(texts, found, roles, languages, strict=True)
+            TagResult(
+                *self._skills(text, mentions, headings),
+                role.is_job_posting,
+                list(role.roles),
+                language,
+            )
+            for text, mentions, headings, role, language in zip(
+                texts, kept, sections, roles, languages, strict=True
+            )
         ]
 
-    def _skills(
+    def _kept(
         self, text: str, hits: list[tuple[int, int, Alias]]
+    ) -> list[tuple[int, int, tuple[str, tuple[str, ...]]]]:
+        """The hits that count, in text order, each with its skill's name and families."""
+        if not hits:
+            return []
+        if len(hits) > 1:
+            hits = sorted(hits, key=_START)
+        plan = self._plan
+        return [
+            (start, end, plan[id(alias)])
+            for start, end, alias in hits
+            if not alias.ambiguous or _passes(text, start, end, alias)
+        ]
+
+    @staticmethod
+    def _skills(
+        text: str,
+        kept: list[tuple[int, int, tuple[str, tuple[str, ...]]]],
+        sections: Sections | None,
     ) -> tuple[list[Mention], dict[str, str]]:
-        """The mentions kept (with their levels) and each family's level, for one posting."""
+        """The mentions with their levels, and each family's level, for one posting."""
         levels = dict(_ALL_ABSENT)
         mentions: list[Mention] = []
-        if hits:
-            if len(hits) > 1:
-                hits = sorted(hits, key=_START)
-            plan = self._plan
-            kept = [
-                (start, end, plan[id(alias)])
-                for start, end, alias in hits
-                if not alias.ambiguous or _passes(text, start, end, alias)
-            ]
-            if kept:
-                # Headings below the last mention cannot change a level: they are not read.
-                sections = Sections.of(text, upto=kept[-1][0])
-                spans = [(start, end) for start, end, _plan in kept]
-                found = mention_levels(text, spans, sections)
-                for (start, end, (name, families)), level in zip(kept, found, strict=True):
-                    rank = _RANK[level]
-                    for family in families:
-                        mentions.append(Mention(name, family, level, start, end))
-                        # each family takes the strongest level of its mentions
-                        if family in levels and rank < _RANK[levels[family]]:
-                            levels[family] = level
+        if kept and sections is not None:
+            spans = [(start, end) for start, end, _plan in kept]
+            found = mention_levels(text, spans, sections)
+            for (start, end, (name, families)), level in zip(kept, found, strict=True):
+                rank = _RANK[level]
+                for family in families:
+                    mentions.append(Mention(name, family, level, start, end))
+                    # each family takes the strongest level of its mentions
+                    if family in levels and rank < _RANK[levels[family]]:
+                        levels[family] = level
         return mentions, levels
 
 
