@@ -2,6 +2,7 @@
 
     python benchmarks/bench_nightly.py [--sizes 100000,1000000] [--runs 1] [--new-share 0.01]
                                        [--workdir /tmp/analyzer-bench] [--keep] [--hn-dir DIR]
+                                       [--tracemalloc] [--skip-retag]
 
 For each size N a store is built once and cached under ``--workdir`` (``store-<N>``): the 51,388 real
 HN comments of ``--hn-dir`` (parsed by the HN source's own ``parse_thread``) replicated with new ids
@@ -235,6 +236,7 @@ def measure(
     share: float,
     keep: bool,
     trace: bool = False,
+    retag: bool = True,
 ) -> dict[str, Any]:
     """Build (or reuse) the store of ``size`` postings and measure the steps ``runs`` times."""
     cached = workdir / f"store-{size}"
@@ -278,9 +280,10 @@ def measure(
         results.setdefault("nightly report", []).append(step("report", work, workdir / "out"))
         before = step("report-texts", work, workdir / "out-texts")
         results.setdefault("report reading all texts (before)", []).append(before)
-        retag = step("retag", work)
-        assert retag["summary"]["tagged"] == size + len(added), retag
-        results.setdefault("full re-tag", []).append(retag)
+        if retag:
+            full = step("retag", work)
+            assert full["summary"]["tagged"] == size + len(added), full
+            results.setdefault("full re-tag", []).append(full)
         print(f"  run {run + 1}/{runs} of {size:,} done", flush=True)
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -316,7 +319,7 @@ def print_table(measured: list[dict[str, Any]]) -> None:
                 for a, b in zip(steps["nightly tag"], steps["nightly report"], strict=True)
             ]
         )
-        retag = median([v["seconds"] for v in steps["full re-tag"]])
+        retag = median([v["seconds"] for v in steps.get("full re-tag", [])] or [float("nan")])
         peak = max(
             median([v["peak_mb"] for v in steps["nightly tag"]]),
             median([v["peak_mb"] for v in steps["nightly report"]]),
@@ -351,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also run the cold and nightly reports under tracemalloc (untimed) for their peak",
     )
+    parser.add_argument("--skip-retag", action="store_true", help="leave out the full re-tag")
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--hn-dir", type=Path, default=DEFAULT_HN)
     parser.add_argument(
@@ -378,7 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     for size in (int(s) for s in args.sizes.split(",")):
         measured.append(
             measure(
-                args.workdir, base, size, args.runs, args.new_share, args.keep, args.tracemalloc
+                args.workdir,
+                base,
+                size,
+                args.runs,
+                args.new_share,
+                args.keep,
+                args.tracemalloc,
+                not args.skip_retag,
             )
         )
         print_table(measured)
