@@ -20,6 +20,7 @@ a crash and the next write can such a direct reader see an orphaned file twice.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import hashlib
@@ -782,6 +783,38 @@ def _hash_rows(frame: pd.DataFrame) -> list[str]:
     ]
 
 
+def _id_key(posting_id: str) -> tuple[int, str]:
+    """The order of a partition's recorded id range: shorter ids first, then by text.
+
+    Within one source whose ids are numbers (HN comment ids) this is numeric order, so a partition's
+    range stays as narrow as its ids; for any other ids it is still a total order, so a range check
+    in it never misses an id.
+    """
+    return len(posting_id), posting_id
+
+
+def _id_summary(
+    ids: pa.Array | pa.ChunkedArray, closed_at: pa.Array | pa.ChunkedArray
+) -> dict[str, Any]:
+    """The optional manifest fields of a postings file: its ``posting_id`` range (in
+    :func:`_id_key` order) and how many of its postings are open (``closed_at`` null)."""
+    lengths = pc.utf8_length(ids)
+    shortest, longest = pc.min_max(lengths).values()
+    lowest = pc.min(pc.filter(ids, pc.equal(lengths, shortest))).as_py()
+    highest = pc.max(pc.filter(ids, pc.equal(lengths, longest))).as_py()
+    return {"id_range": [lowest, highest], "open": closed_at.null_count}
+
+
+def _may_hold(entry: dict[str, Any], keys: list[tuple[int, str]]) -> bool:
+    """Whether a postings file can hold one of ``keys`` (sorted :func:`_id_key` values); a file
+    with no recorded range (a manifest written before ranges were recorded) always can."""
+    span = entry.get("id_range")
+    if not span:
+        return True
+    at = bisect.bisect_left(keys, _id_key(span[0]))
+    return at < len(keys) and keys[at] <= _id_key(span[1])
+
+
 def _table_bytes(table: pa.Table) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
@@ -801,8 +834,8 @@ class StoreWriter:
         self.command = command
         self._manifest = manifest
         self._files = store._files
-        # posting_id -> (period, closed) per source, loaded once per writer and kept current.
-        self._index: dict[str, pd.DataFrame] = {}
+        # key -> (file, id range and open count) of postings files committed without them, as read.
+        self._learned: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def __repr__(self) -> str:
         return f"<StoreWriter {self.store.root!r} load_id={self.load_id}>"
@@ -852,12 +885,23 @@ class StoreWriter:
                     "file": name,
                     "rows": data.num_rows,
                     "bytes": len(payload),
+                    **(
+                        _id_summary(data["posting_id"], data["closed_at"])
+                        if table == "postings"
+                        else {}
+                    ),
                 }
             if old is not None and (
                 key not in manifest["files"][table]
                 or manifest["files"][table][key]["file"] != old["file"]
             ):
                 superseded.append(f"{table}/{key}/{old['file']}")
+        # Record what was learned of files an older analyzer committed without id ranges.
+        postings = manifest["files"]["postings"]
+        for key, (name, learned) in self._learned.items():
+            entry = postings.get(key)
+            if entry is not None and entry["file"] == name and "id_range" not in entry:
+                postings[key] = {**entry, **learned}
         committed_at = _now().isoformat(timespec="milliseconds")
         for source, value in (state or {}).items():
             manifest["state"][source] = value
@@ -900,18 +944,63 @@ class StoreWriter:
 
     # -- postings
 
-    def _source_index(self, source: str) -> pd.DataFrame:
-        if source not in self._index:
-            frame = self.store._read(
-                "postings",
-                [source],
-                None,
-                None,
-                ["posting_id", "period", "closed_at"],
-                self._manifest,
+    def _postings_ids(self, key: str, columns: list[str]) -> pa.Table:
+        """``columns`` (``posting_id`` first) of one committed postings file; a file committed
+        without an id range is read with ``closed_at`` and its range and open count are recorded
+        in the next commit."""
+        entry = self._manifest["files"]["postings"][key]
+        learn = "id_range" not in entry
+        if learn and "closed_at" not in columns:
+            columns = [*columns, "closed_at"]
+        data = self.store._read_file("postings", key, entry, columns)
+        if learn:
+            self._learned[key] = (
+                entry["file"],
+                _id_summary(data["posting_id"], data["closed_at"]),
             )
-            self._index[source] = frame.set_index("posting_id")[["period", "closed_at"]]
-        return self._index[source]
+        return data
+
+    def _stored_periods(self, source: str, ids: pd.Series) -> pd.Series:
+        """The period each of ``ids`` (posting ids of ``source``) is stored in, NaN if none.
+
+        Only the ``posting_id`` column of the source's partitions whose recorded id range can
+        hold one of ``ids`` is read (every partition committed without a range), so the cost
+        follows the incoming ids, not the size of the store.
+        """
+        found = pd.Series(index=pd.Index(ids), dtype=object)
+        wanted = sorted({_id_key(i) for i in ids})
+        if not wanted:
+            return found.reindex(ids).reset_index(drop=True)
+        value_set = pa.array([i for _, i in wanted], pa.string())
+        for _, period, entry in self.store._partitions(
+            self._manifest, "postings", [source], None, None
+        ):
+            if not _may_hold(entry, wanted):
+                continue
+            key = _partition_key(source, period)
+            stored = self._postings_ids(key, ["posting_id"])["posting_id"]
+            hits = pc.filter(stored, pc.is_in(stored, value_set=value_set)).to_pylist()
+            found[found.index.isin(hits)] = period
+        return found.reindex(ids).reset_index(drop=True)
+
+    def _open_postings(self, source: str, prefix: str) -> dict[str, list[str]]:
+        """Period -> ids of the open postings of ``source`` whose id starts with
+        ``<source>:<prefix>``, reading only partitions whose recorded open count is not zero."""
+        found: dict[str, list[str]] = {}
+        for _, period, entry in self.store._partitions(
+            self._manifest, "postings", [source], None, None
+        ):
+            if entry.get("open", 1) == 0:
+                continue
+            data = self._postings_ids(_partition_key(source, period), ["posting_id", "closed_at"])
+            mask = pc.and_(
+                pc.starts_with(data["posting_id"], f"{source}:{prefix}"),
+                pc.is_null(data["closed_at"]),
+            )
+            ids = pc.filter(data["posting_id"], mask).to_pylist()
+            if ids:
+                found[period] = ids
+        return found
 
     def upsert_postings(
         self,
@@ -949,11 +1038,11 @@ class StoreWriter:
             _partition_key(snapshot[0], "2000-01")
 
         # A posting already stored stays in the partition it was first stored in.
-        for source in sources:
-            index = self._source_index(source)
+        for source in sorted(set(incoming["source"])):
             mine = incoming["source"] == source
-            known = incoming.loc[mine, "posting_id"].map(index["period"])
-            incoming.loc[mine & known.notna(), "period"] = known[known.notna()]
+            known = self._stored_periods(source, incoming.loc[mine, "posting_id"])
+            known.index = incoming.index[mine]
+            incoming.loc[known[known.notna()].index, "period"] = known[known.notna()]
 
         touched: dict[tuple[str, str], pd.DataFrame] = {}
         counts = {"new": 0, "updated": 0, "unchanged": 0, "closed": 0}
@@ -966,20 +1055,16 @@ class StoreWriter:
 
         if snapshot is not None:
             source, prefix = snapshot
-            index = self._source_index(source)
             fetched = set(incoming.loc[incoming["source"] == source, "posting_id"])
-            ids = index.index.to_series()
-            gone = index[
-                ids.str.startswith(f"{source}:{prefix}")
-                & index["closed_at"].isna()
-                & ~ids.isin(fetched)
-            ]
-            for period, rows in gone.groupby("period"):
-                key = _partition_key(source, str(period))
+            for period, open_ids in self._open_postings(source, prefix).items():
+                gone = set(open_ids) - fetched
+                if not gone:
+                    continue
+                key = _partition_key(source, period)
                 frame = touched.get(("postings", key))
                 if frame is None:
                     frame = self._partition_frame("postings", key)
-                closing = frame["posting_id"].isin(rows.index)
+                closing = frame["posting_id"].isin(gone)
                 frame.loc[closing, "closed_at"] = seen
                 frame.loc[closing, "load_id"] = self.load_id
                 counts["closed"] += int(closing.sum())
@@ -988,14 +1073,6 @@ class StoreWriter:
         self._commit(
             touched, state=state, sources_seen=sources, summary={"table": "postings", **counts}
         )
-        for (_, key), frame in touched.items():
-            source, period = _split_key(key)
-            index = self._index.setdefault(source, pd.DataFrame(columns=["period", "closed_at"]))
-            update = pd.DataFrame(
-                {"period": period, "closed_at": frame["closed_at"].to_numpy()},
-                index=pd.Index(frame["posting_id"], name="posting_id"),
-            )
-            self._index[source] = pd.concat([index[~index.index.isin(update.index)], update])
         return UpsertResult(**counts)
 
     def _prepare_postings(self, postings: pd.DataFrame) -> pd.DataFrame:
