@@ -1016,6 +1016,10 @@ class StoreWriter:
         ``seen_at`` and ``closed_at`` is cleared. Changed content (title, company, location, url, text)
         updates ``content_hash`` and the content columns.
 
+        Besides the partitions it rewrites, it reads only the ``posting_id`` column of partitions
+        whose recorded id range can hold an incoming id, and for ``snapshot`` the ``posting_id,
+        closed_at`` of the source's partitions that hold an open posting.
+
         Args:
             postings: columns ``source``, ``source_id``, ``period`` and any of
                 ``company, title, location, remote, url, posted_at, text_html, text, extra``.
