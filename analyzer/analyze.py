@@ -73,6 +73,7 @@ __all__ = [
     "compare_sources",
     "compare_sources_wide",
     "cooccurrence",
+    "count_keys",
     "count_levels",
     "denominator_mask",
     "hn_coverage",
@@ -89,6 +90,7 @@ __all__ = [
     "smooth",
     "source_group",
     "tagger_versions",
+    "version_key",
     "wilson_interval",
 ]
 
@@ -305,7 +307,7 @@ def _join_flags(*parts: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 
 
-def _version_key(version: str) -> tuple[Any, ...]:
+def version_key(version: str) -> tuple[Any, ...]:
     """Natural sort key: ``keywords.v10`` after ``keywords.v9``."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", version))
 
@@ -321,7 +323,7 @@ def latest_tagger_version(annotations: pd.DataFrame) -> str:
     versions = annotations["tagger_version"].dropna().unique().tolist()
     if not versions:
         raise InputError("no annotations carry a tagger_version")
-    return max(versions, key=_version_key)
+    return max(versions, key=version_key)
 
 
 def tagger_versions(annotations: pd.DataFrame) -> pd.DataFrame:
@@ -336,7 +338,7 @@ def tagger_versions(annotations: pd.DataFrame) -> pd.DataFrame:
     """
     _require_columns(annotations, ("tagger_version",), "annotations")
     counts = annotations["tagger_version"].dropna().astype(str).value_counts()
-    order = sorted(counts.index, key=_version_key, reverse=True)
+    order = sorted(counts.index, key=version_key, reverse=True)
     return pd.DataFrame({"tagger_version": order, "postings": [int(counts[v]) for v in order]})
 
 
@@ -716,7 +718,7 @@ def _counted_codes(definition: str) -> np.ndarray:
     return np.array(sorted(_LEVEL_CODE[lv] for lv in DEFINITIONS[definition]), dtype="int8")
 
 
-def _count_keys(columns: Sequence[str]) -> list[str]:
+def count_keys(columns: Sequence[str]) -> list[str]:
     """Every indicator :func:`count_levels` counts for these level columns, in order."""
     devops = all(f in columns for f in DEVOPS_FAMILIES)
     keys = []
@@ -785,7 +787,7 @@ def _count_partition(
             [(source, period, den) for den in DENOMINATORS],
             names=[*_COUNT_INDEX, "denominator"],
         ),
-        columns=_count_keys(columns),
+        columns=count_keys(columns),
     )
     return Counts(n, k, tuple(columns), version)
 
@@ -808,7 +810,7 @@ def count_levels(levels: pd.DataFrame) -> Counts:
     if "tagger_version" in levels.columns and levels["tagger_version"].notna().any():
         version = str(levels["tagger_version"].dropna().iloc[0])
     if levels.empty:
-        return _empty_counts(columns, _count_keys(columns), version)
+        return _empty_counts(columns, count_keys(columns), version)
     keys = [levels["source"].astype(str), levels["period"].astype(str)]
     if keys[0].nunique() == 1 and keys[1].nunique() == 1:  # one store partition
         return _count_partition(levels, keys[0].iloc[0], keys[1].iloc[0], columns, version)
@@ -840,7 +842,7 @@ def combine_counts(parts: Sequence[Counts]) -> Counts:
         *[f for f in FAMILIES if f in families],
         *sorted(skills, key=_skill_sort_key),
     ]
-    keys = _count_keys(columns)
+    keys = count_keys(columns)
     filled = [p for p in parts if not p.n.empty]
     if not filled:
         return _empty_counts(columns, keys, version)

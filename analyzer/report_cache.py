@@ -31,16 +31,16 @@ import pandas as pd
 from analyzer.analyze import (
     DENOMINATORS,
     Counts,
-    _count_keys,
-    _version_key,
     combine_counts,
+    count_keys,
     count_levels,
     posting_levels,
     source_group,
+    version_key,
 )
 from analyzer.errors import InputError
 from analyzer.report import MAIN_FAMILIES, evidence_candidates
-from analyzer.store import Store
+from analyzer.store import CACHE_ROOT, PartitionFiles, Store, StoreView
 
 __all__ = ["CACHE_DIR", "CACHE_FORMAT", "CachedPartition", "ReportInputs", "collect"]
 
@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 #: The aggregate format: bump it whenever what an entry holds or how it is counted changes.
 CACHE_FORMAT = "report-counts.v1"
 #: Where the entries live, relative to the store root.
-CACHE_DIR = "cache/report"
+CACHE_DIR = f"{CACHE_ROOT}/report"
+_CACHE_NAME = "report"  # CACHE_DIR, as the store's cache API names it
 
 _POSTING_COLUMNS = ["posting_id", "source", "period", "company", "posted_at"]
 _ANNOTATION_COLUMNS = ["posting_id", "is_job_posting", "roles", "language", "tagger_version"]
@@ -110,13 +111,14 @@ class ReportInputs:
 
 
 def _rel(source: str, period: str) -> str:
-    return f"{CACHE_DIR}/source={source}/period={period}.json"
+    """The entry's name under ``<store>/cache/``."""
+    return f"{_CACHE_NAME}/source={source}/period={period}.json"
 
 
 def _load(store: Store, rel: str) -> dict[str, Any] | None:
     """A cache entry, or ``None`` when it is missing or unreadable (it is then recomputed)."""
     try:
-        entry = json.loads(store._files.read_bytes(rel))
+        entry = json.loads(store.read_cache(rel))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, RecursionError) as exc:
@@ -134,19 +136,19 @@ def _load(store: Store, rel: str) -> dict[str, Any] | None:
 
 def _save(store: Store, rel: str, entry: dict[str, Any]) -> None:
     try:
-        store._files.write_atomic(rel, json.dumps(entry, separators=(",", ":")).encode())
+        store.write_cache(rel, json.dumps(entry, separators=(",", ":")).encode())
     except OSError as exc:
         log.warning(
             "cannot keep report cache entry %s (%s): the next report recomputes it", rel, exc
         )
 
 
-def _facts(store: Store, manifest: dict[str, Any], source: str, period: str) -> dict[str, Any]:
+def _facts(view: StoreView, part: PartitionFiles) -> dict[str, Any]:
     """The version-independent facts of a partition: tagger versions present, newest posting."""
-    posted = store._read("postings", source, period, period, ["posted_at"], manifest)
-    versions = store._read("annotations", source, period, period, ["tagger_version"], manifest)
+    posted = view.read("postings", part.source, part.period, ["posted_at"])
+    versions = view.read("annotations", part.source, part.period, ["tagger_version"])
     newest = posted["posted_at"].max() if not posted.empty else None
-    present = sorted({str(v) for v in versions["tagger_version"].dropna()}, key=_version_key)
+    present = sorted({str(v) for v in versions["tagger_version"].dropna()}, key=version_key)
     return {
         "versions": present,
         "newest": None if newest is None or pd.isna(newest) else pd.Timestamp(newest).isoformat(),
@@ -164,25 +166,16 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, bool | int | float | str) else str(value)
 
 
-def _compute(
-    store: Store, manifest: dict[str, Any], source: str, period: str, version: str
-) -> dict[str, Any]:
+def _compute(view: StoreView, part: PartitionFiles, version: str) -> dict[str, Any]:
     """Count one partition for ``version`` (its levels are built and dropped here)."""
-    annotations = store._read(
-        "annotations",
-        source,
-        period,
-        period,
-        _ANNOTATION_COLUMNS,
-        manifest,
-        tagger_version=version,
+    source, period = part.source, part.period
+    annotations = view.read(
+        "annotations", source, period, _ANNOTATION_COLUMNS, tagger_version=version
     )
-    postings = store._read("postings", source, period, period, _POSTING_COLUMNS, manifest)
+    postings = view.read("postings", source, period, _POSTING_COLUMNS)
     if annotations.empty or postings.empty:
         return {"columns": [], "n": None, "k": {}, "candidates": []}
-    tags = store._read(
-        "tags", source, period, period, _TAG_COLUMNS, manifest, tagger_version=version
-    )
+    tags = view.read("tags", source, period, _TAG_COLUMNS, tagger_version=version)
     levels = posting_levels(postings, annotations, tags, version)
     if levels.empty:
         return {"columns": [], "n": None, "k": {}, "candidates": []}
@@ -209,7 +202,7 @@ def _entry_counts(source: str, period: str, entry: dict[str, Any], version: str)
     if entry["n"] is None:
         return None
     columns = [str(c) for c in entry["columns"]]
-    keys = _count_keys(columns)
+    keys = count_keys(columns)
     n = pd.DataFrame(
         [[int(entry["n"][c]) for c in ("rows", *DENOMINATORS)]],
         columns=["rows", *DENOMINATORS],
@@ -261,9 +254,9 @@ def _prune(store: Store, keep: Iterable[str]) -> int:
     wanted = set(keep)
     removed = 0
     try:
-        for rel in store._files.list_table_files(CACHE_DIR):
+        for rel in store.list_cache(_CACHE_NAME):
             if rel not in wanted:
-                store._files.remove(rel)
+                store.remove_cache(rel)
                 removed += 1
     except OSError as exc:
         log.warning("cannot prune the report cache (%s)", exc)
@@ -288,37 +281,26 @@ def collect(
     Raises:
         InputError: nothing fetched and tagged, or no annotation of ``tagger_version``.
     """
-    manifest = store._manifest()
-    files = manifest["files"]
-    partitions = store._partitions(manifest, "postings", None, since, until)
-    entries: list[tuple[str, str, dict[str, Any]]] = []
+    view = store.view()
+    entries: list[tuple[PartitionFiles, dict[str, Any]]] = []
     facts: list[CachedPartition] = []
-    for source, period, posting_entry in partitions:
-        key = f"source={source}/period={period}"
-        built_from = {
-            "postings": posting_entry["file"],
-            "annotations": (files["annotations"].get(key) or {}).get("file"),
-            "tags": (files["tags"].get(key) or {}).get("file"),
-        }
-        cached = _load(store, _rel(source, period))
+    for part in view.partitions(since, until):
+        built_from = {table: part.files[table] for table in ("postings", "annotations", "tags")}
+        cached = _load(store, _rel(part.source, part.period))
         if cached is None or cached.get("files") != built_from:
-            cached = {
-                "format": CACHE_FORMAT,
-                "files": built_from,
-                **_facts(store, manifest, source, period),
-            }
+            cached = {"format": CACHE_FORMAT, "files": built_from, **_facts(view, part)}
             cached["stale"] = True
-        entries.append((source, period, cached))
+        entries.append((part, cached))
         facts.append(
             CachedPartition(
-                source,
-                period,
-                int(posting_entry["rows"]),
+                part.source,
+                part.period,
+                part.rows,
                 tuple(cached["versions"]),
                 cached.get("newest"),
             )
         )
-    present = sorted({v for f in facts for v in f.versions}, key=_version_key)
+    present = sorted({v for f in facts for v in f.versions}, key=version_key)
     if not facts or not present:
         raise InputError(
             f"nothing to report in {store.root}: fetch and tag postings first "
@@ -332,17 +314,15 @@ def collect(
     parts: list[Counts] = []
     candidates: list[dict[str, Any]] = []
     recomputed = reused = 0
-    for source, period, cached in entries:
+    for part, cached in entries:
+        source, period = part.source, part.period
         reuse = (
             None
             if cached.pop("stale", False)
             else _reuse(cached.get("counts"), source, period, version)
         )
         if reuse is None:
-            counted = {
-                "tagger_version": version,
-                **_compute(store, manifest, source, period, version),
-            }
+            counted = {"tagger_version": version, **_compute(view, part, version)}
             cached["counts"] = counted
             _save(store, _rel(source, period), cached)
             reuse = (_entry_counts(source, period, counted, version), counted["candidates"])
@@ -352,8 +332,7 @@ def collect(
         if reuse[0] is not None:
             parts.append(reuse[0])
         candidates += reuse[1]
-    everywhere = store._partitions(manifest, "postings", None, None, None)
-    pruned = _prune(store, [_rel(s, p) for s, p, _ in everywhere])
+    pruned = _prune(store, [_rel(p.source, p.period) for p in view.partitions()])
     counts = combine_counts(parts)
     if counts.n.empty:
         raise InputError(

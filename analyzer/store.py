@@ -7,6 +7,7 @@ Layout under the root (a local path or an fsspec URL such as ``s3://bucket/prefi
     <root>/postings/source=<s>/period=<YYYY-MM>/part-<content hash>.parquet
     <root>/tags/source=<s>/period=<YYYY-MM>/part-<...>.parquet
     <root>/annotations/source=<s>/period=<YYYY-MM>/part-<...>.parquet
+    <root>/cache/...                                     derived data (report counts), not committed
 
 Each partition holds exactly one committed file. A commit writes every changed partition to a new file
 named by the hash of its content (temp name, fsync, rename), then atomically replaces the manifest, then
@@ -63,7 +64,17 @@ from analyzer.models import (
     make_posting_id,
 )
 
-__all__ = ["SCHEMA_VERSION", "PartitionWork", "Store", "StoreWriter", "UpsertResult", "open_store"]
+__all__ = [
+    "CACHE_ROOT",
+    "SCHEMA_VERSION",
+    "PartitionFiles",
+    "PartitionWork",
+    "Store",
+    "StoreView",
+    "StoreWriter",
+    "UpsertResult",
+    "open_store",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +82,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 _MANIFEST = "_analyzer/manifest.json"
 _LOCK = "_analyzer/lock"
+#: Derived data (report aggregates) kept beside the tables, never part of the manifest.
+CACHE_ROOT = "cache"
 _LEASE_SECONDS = 3600
 _LOADS_KEPT = 500
 _SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -713,6 +726,116 @@ class Store:
                 }
             )
         return files
+
+    def view(self) -> StoreView:
+        """One committed state of the store (a single manifest read) to read partition by partition."""
+        return StoreView(self, self._manifest())
+
+    # -- derived data kept beside the tables (never part of the manifest)
+
+    def _cache_rel(self, name: str) -> str:
+        if not name or name.startswith("/") or ".." in name.split("/"):
+            raise InputError(f"bad cache entry name {name!r}")
+        return f"{CACHE_ROOT}/{name}"
+
+    def read_cache(self, name: str) -> bytes:
+        """The bytes of cache entry ``name`` (a path under ``<store>/cache/``).
+
+        Raises:
+            FileNotFoundError: there is no such entry.
+            OSError: it cannot be read.
+        """
+        return self._files.read_bytes(self._cache_rel(name))
+
+    def write_cache(self, name: str, data: bytes) -> None:
+        """Write cache entry ``name`` atomically (readers see the old entry or the new one).
+
+        Raises:
+            OSError: the store cannot be written.
+        """
+        self._files.write_atomic(self._cache_rel(name), data)
+
+    def list_cache(self, prefix: str) -> list[str]:
+        """The names of every file under ``<store>/cache/<prefix>`` (entries and stray temp files)."""
+        root = f"{CACHE_ROOT}/"
+        return [
+            rel.removeprefix(root) for rel in self._files.list_table_files(self._cache_rel(prefix))
+        ]
+
+    def remove_cache(self, name: str) -> None:
+        """Delete cache entry ``name`` (no error if it is already gone)."""
+        self._files.remove(self._cache_rel(name))
+
+
+@dataclass(frozen=True)
+class PartitionFiles:
+    """One postings partition of a committed store state, and the committed file of each table.
+
+    Attributes:
+        source: the partition's source.
+        period: its month (``YYYY-MM``).
+        rows: its postings.
+        files: table -> the committed file's name (a hash of its content), ``None`` when the
+            table has no rows in this partition.
+    """
+
+    source: str
+    period: str
+    rows: int
+    files: dict[str, str | None]
+
+
+class StoreView:
+    """One committed state of a store, read partition by partition.
+
+    The file names a view lists change exactly when a partition's content changes, so
+    per-partition results can be cached keyed by them. A view reads the files of its commit: a
+    file a later commit superseded is deleted (reading it raises :class:`CorruptStoreError`), so
+    take a fresh view for each pass over the store.
+    """
+
+    def __init__(self, store: Store, manifest: dict[str, Any]) -> None:
+        self.store = store
+        self._manifest = manifest
+
+    def __repr__(self) -> str:
+        return f"<StoreView {self.store.root!r} commit={self._manifest['version']}>"
+
+    def partitions(
+        self, since: str | None = None, until: str | None = None
+    ) -> list[PartitionFiles]:
+        """The postings partitions (in partition order) between ``since`` and ``until``."""
+        files = self._manifest["files"]
+        return [
+            PartitionFiles(
+                source,
+                period,
+                int(entry["rows"]),
+                {
+                    table: (files[table].get(_partition_key(source, period)) or {}).get("file")
+                    for table in TABLE_SCHEMAS
+                },
+            )
+            for source, period, entry in self.store._partitions(
+                self._manifest, "postings", None, since, until
+            )
+        ]
+
+    def read(
+        self,
+        table: str,
+        source: str,
+        period: str,
+        columns: list[str] | None = None,
+        *,
+        tagger_version: str | None = None,
+    ) -> pd.DataFrame:
+        """``columns`` of one partition of ``table`` (rows of ``tagger_version`` only, if given)."""
+        if table not in TABLE_SCHEMAS:
+            raise InputError(f"unknown store table {table!r}: {', '.join(TABLE_SCHEMAS)}")
+        return self.store._read(
+            table, source, period, period, columns, self._manifest, tagger_version=tagger_version
+        )
 
 
 def _describe(holder: str) -> str:

@@ -389,3 +389,43 @@ def test_tagger_version_filter_works_with_column_projection(store: Store) -> Non
     assert store.read_annotations(columns=["posting_id"], tagger_version="v1")[
         "posting_id"
     ].tolist() == ["hn:1000"]
+
+
+def test_view_lists_partition_files_of_one_commit_and_cache_entries_stay_outside(
+    store: Store,
+) -> None:
+    """A view lists one committed state: its partitions name each table's committed file (a later
+    commit gives new names, the view keeps its own); cache entries live beside the tables (never
+    in the manifest), and names escaping ``cache/`` are refused."""
+    with store.writer() as writer:
+        writer.upsert_postings(make_postings(4), seen_at=T0)
+    view = store.view()
+    parts = view.partitions()
+    assert [(p.source, p.period, p.rows) for p in parts] == [
+        ("hn", "2015-09", 2),
+        ("hn", "2015-10", 2),
+    ]
+    assert all(p.files["postings"] and p.files["tags"] is None for p in parts)
+    assert [p.period for p in view.partitions(since="2015-10")] == ["2015-10"]
+    assert len(view.read("postings", "hn", "2015-09", ["posting_id"])) == 2
+    with store.writer() as writer:
+        writer.upsert_postings(make_postings(6), seen_at=T1)
+    assert view.partitions() == parts
+    assert store.view().partitions()[0].files["postings"] != parts[0].files["postings"]
+    with pytest.raises(InputError, match="unknown store table"):
+        view.read("nope", "hn", "2015-09")
+
+    commit = store.status()["commit"]
+    store.write_cache("report/source=hn/period=2015-09.json", b"{}")
+    assert store.read_cache("report/source=hn/period=2015-09.json") == b"{}"
+    assert store.list_cache("report") == ["report/source=hn/period=2015-09.json"]
+    store.remove_cache("report/source=hn/period=2015-09.json")
+    store.remove_cache("report/source=hn/period=2015-09.json")  # already gone: no error
+    assert store.list_cache("report") == []
+    with pytest.raises(FileNotFoundError):
+        store.read_cache("report/missing.json")
+    for bad in ("../_analyzer/manifest.json", "/etc/passwd", ""):
+        with pytest.raises(InputError, match="bad cache entry name"):
+            store.write_cache(bad, b"x")
+    assert store.status()["commit"] == commit
+    assert len(store.read_postings()) == 6
