@@ -959,6 +959,9 @@ class StoreWriter:
         self._files = store._files
         # key -> (file, id range and open count) of postings files committed without them, as read.
         self._learned: dict[str, tuple[str, dict[str, Any]]] = {}
+        # key -> (file, its posting_id and closed_at): each postings file this writer read or
+        # wrote, so a writer making many commits (a backfill) reads a partition's ids only once.
+        self._ids: dict[str, tuple[str, pa.Table]] = {}
 
     def __repr__(self) -> str:
         return f"<StoreWriter {self.store.root!r} load_id={self.load_id}>"
@@ -1004,6 +1007,8 @@ class StoreWriter:
                 name = f"part-{hashlib.sha256(payload).hexdigest()[:24]}.parquet"
                 if old is None or old["file"] != name:
                     self._files.write_atomic(f"{table}/{key}/{name}", payload)
+                if table == "postings":  # the ids a later upsert of this writer looks up
+                    self._ids[key] = (name, data.select(["posting_id", "closed_at"]))
                 manifest["files"][table][key] = {
                     "file": name,
                     "rows": data.num_rows,
@@ -1067,16 +1072,17 @@ class StoreWriter:
 
     # -- postings
 
-    def _postings_ids(self, key: str, columns: list[str]) -> pa.Table:
-        """``columns`` (``posting_id`` first) of one committed postings file; a file committed
-        without an id range is read with ``closed_at`` and its range and open count are recorded
-        in the next commit."""
+    def _postings_ids(self, key: str) -> pa.Table:
+        """``posting_id, closed_at`` of one committed postings file, read once per writer and
+        file; a file committed without an id range gets its range and open count recorded in
+        the next commit."""
         entry = self._manifest["files"]["postings"][key]
-        learn = "id_range" not in entry
-        if learn and "closed_at" not in columns:
-            columns = [*columns, "closed_at"]
-        data = self.store._read_file("postings", key, entry, columns)
-        if learn:
+        known = self._ids.get(key)
+        if known is not None and known[0] == entry["file"]:
+            return known[1]
+        data = self.store._read_file("postings", key, entry, ["posting_id", "closed_at"])
+        self._ids[key] = (entry["file"], data)
+        if "id_range" not in entry:
             self._learned[key] = (
                 entry["file"],
                 _id_summary(data["posting_id"], data["closed_at"]),
@@ -1086,9 +1092,9 @@ class StoreWriter:
     def _stored_periods(self, source: str, ids: pd.Series) -> pd.Series:
         """The period each of ``ids`` (posting ids of ``source``) is stored in, NaN if none.
 
-        Only the ``posting_id`` column of the source's partitions whose recorded id range can
-        hold one of ``ids`` is read (every partition committed without a range), so the cost
-        follows the incoming ids, not the size of the store.
+        Only ``posting_id, closed_at`` of the source's partitions whose recorded id range can
+        hold one of ``ids`` is read (every partition committed without a range), once per writer,
+        so the cost follows the incoming ids, not the size of the store.
         """
         found = pd.Series(index=pd.Index(ids), dtype=object)
         wanted = sorted({_id_key(i) for i in ids})
@@ -1101,7 +1107,7 @@ class StoreWriter:
             if not _may_hold(entry, wanted):
                 continue
             key = _partition_key(source, period)
-            stored = self._postings_ids(key, ["posting_id"])["posting_id"]
+            stored = self._postings_ids(key)["posting_id"]
             hits = pc.filter(stored, pc.is_in(stored, value_set=value_set)).to_pylist()
             found[found.index.isin(hits)] = period
         return found.reindex(ids).reset_index(drop=True)
@@ -1115,7 +1121,7 @@ class StoreWriter:
         ):
             if entry.get("open", 1) == 0:
                 continue
-            data = self._postings_ids(_partition_key(source, period), ["posting_id", "closed_at"])
+            data = self._postings_ids(_partition_key(source, period))
             mask = pc.and_(
                 pc.starts_with(data["posting_id"], f"{source}:{prefix}"),
                 pc.is_null(data["closed_at"]),
@@ -1139,9 +1145,9 @@ class StoreWriter:
         ``seen_at`` and ``closed_at`` is cleared. Changed content (title, company, location, url, text)
         updates ``content_hash`` and the content columns.
 
-        Besides the partitions it rewrites, it reads only the ``posting_id`` column of partitions
-        whose recorded id range can hold an incoming id, and for ``snapshot`` the ``posting_id,
-        closed_at`` of the source's partitions that hold an open posting.
+        Besides the partitions it rewrites, it reads only ``posting_id, closed_at`` of partitions
+        whose recorded id range can hold an incoming id and, for ``snapshot``, of the source's
+        partitions that hold an open posting (each at most once per writer).
 
         Args:
             postings: columns ``source``, ``source_id``, ``period`` and any of

@@ -85,14 +85,16 @@ def test_fetch_reads_only_partitions_whose_range_holds_an_incoming_id(
     three_periods: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fetch of one re-seen and one new posting looks ids up only in the partition whose range
-    holds the re-seen id (posting_id only), rewrites the two partitions it changes, and opens no
+    holds the re-seen id (posting_id and closed_at only), rewrites the two partitions it changes, and opens no
     file of the partition it does not touch; the re-seen posting keeps its first partition."""
     spy = FileSpy(monkeypatch)
     with three_periods.writer("fetch") as writer:
         result = writer.upsert_postings(hn({1005: "2015-12", 1200: "2015-11"}), seen_at=T1)
     assert (result.new, result.updated, result.unchanged, result.closed) == (1, 0, 1, 0)
-    assert ("2015-10", ("posting_id",)) in spy.reads
-    assert [r for r in spy.reads if r[1] == ("posting_id",)] == [("2015-10", ("posting_id",))]
+    assert ("2015-10", ("posting_id", "closed_at")) in spy.reads
+    assert [r for r in spy.reads if r[1] == ("posting_id", "closed_at")] == [
+        ("2015-10", ("posting_id", "closed_at"))
+    ]
     assert spy.periods() == {"2015-10", "2015-11"}
     back = three_periods.read_postings().set_index("posting_id")
     assert back.loc["hn:1005", "period"] == "2015-10"
@@ -211,3 +213,26 @@ def test_snapshot_closes_exactly_the_missing_jobs_and_skips_closed_partitions(
         back_again = writer.upsert_postings(acme, seen_at=T2, snapshot=("greenhouse", "acme/"))
     assert (back_again.closed, back_again.unchanged) == (0, 6)
     assert store.read_postings()["closed_at"].isna().all()
+
+
+def test_one_writer_reads_each_partitions_ids_once(
+    three_periods: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer making many commits (a backfill: one per page) looks a partition's ids up in the
+    file only once; the ids of files it wrote itself are never read back, and a posting re-seen in
+    a later commit of the same writer still keeps the partition it was first stored in."""
+    spy = FileSpy(monkeypatch)
+    with three_periods.writer("test") as writer:
+        writer.upsert_postings(hn({1001: "2015-10", 1200: "2015-12"}), seen_at=T1)
+        writer.upsert_postings(hn({1002: "2015-10", 1201: "2015-12"}), seen_at=T1)
+        writer.upsert_postings(hn({1200: "2016-01", 1003: "2016-01"}), seen_at=T2)
+    id_reads = [period for period, cols in spy.reads if cols == ("posting_id", "closed_at")]
+    assert id_reads == ["2015-10"]  # by the first commit only; 2015-12 is the writer's own file
+    postings = three_periods.read_postings(columns=["posting_id", "period"])
+    where = dict(zip(postings["posting_id"], postings["period"], strict=True))
+    assert (where["hn:1200"], where["hn:1003"], where["hn:1201"]) == (
+        "2015-12",
+        "2015-10",
+        "2015-12",
+    )
+    assert "2016-01" not in set(postings["period"])
