@@ -49,9 +49,7 @@ from analyzer.analyze import (
     Counts,
     combine_counts,
     combine_levels,
-    count_levels,
     latest_tagger_version,
-    posting_levels,
     source_group,
 )
 from analyzer.config import Config
@@ -61,10 +59,10 @@ from analyzer.models import TABLE_SCHEMAS
 from analyzer.report import (
     ReportSummary,
     build_report,
-    evidence_candidates,
     evidence_posting_ids,
     population_levels,
 )
+from analyzer.report_cache import LEVEL_INPUTS, partition_aggregates, partition_levels
 from analyzer.store import Store, open_store
 
 if TYPE_CHECKING:
@@ -309,35 +307,26 @@ def _partition_stats(part: dict[str, Any], storage_options: dict[str, Any]) -> p
 def _partition_levels(
     part: dict[str, Any], version: str, storage_options: dict[str, Any]
 ) -> pd.DataFrame:
-    """:func:`~analyzer.analyze.posting_levels` of one store partition (empty when untagged)."""
-    annotations = _read(
-        part["annotations"],
-        "annotations",
-        ["posting_id", "is_job_posting", "roles", "language", "tagger_version"],
-        storage_options,
-    ).to_pandas()
-    if not (annotations["tagger_version"] == version).any():
-        return pd.DataFrame()
-    postings = _read(
-        part["postings"], "postings", ["posting_id", "source", "period", "company"], storage_options
-    ).to_pandas()
-    tags = _read(
-        part["tags"],
-        "tags",
-        ["posting_id", "family", "skill", "level", "start", "end", "tagger_version"],
-        storage_options,
-    ).to_pandas()
-    return posting_levels(postings, annotations, tags, tagger_version=version)
+    """:func:`~analyzer.report_cache.partition_levels` of one store partition."""
+    return partition_levels(*_level_inputs(part, storage_options), version)
 
 
 def _partition_counts(
     part: dict[str, Any], version: str, storage_options: dict[str, Any]
 ) -> tuple[Counts, pd.DataFrame] | None:
-    """The counts and evidence candidates of one store partition (``None`` when untagged)."""
-    levels = _partition_levels(part, version, storage_options)
-    if levels.empty:
-        return None
-    return count_levels(levels), evidence_candidates(levels)
+    """:func:`~analyzer.report_cache.partition_aggregates` of one store partition."""
+    return partition_aggregates(*_level_inputs(part, storage_options), version)
+
+
+def _level_inputs(
+    part: dict[str, Any], storage_options: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The postings, annotations and tags a partition's levels are built from."""
+    postings, annotations, tags = (
+        _read(part[table], table, LEVEL_INPUTS[table], storage_options).to_pandas()
+        for table in ("postings", "annotations", "tags")
+    )
+    return postings, annotations, tags
 
 
 def _partition_rows(

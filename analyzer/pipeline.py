@@ -533,8 +533,6 @@ def format_tag_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_REPORT_POSTING_COLUMNS = ["posting_id", "source", "period", "company", "posted_at"]
-_REPORT_ANNOTATION_COLUMNS = ["posting_id", "is_job_posting", "roles", "language", "tagger_version"]
 _REPORT_TAG_COLUMNS = ["posting_id", "family", "skill", "level", "start", "end", "tagger_version"]
 
 
@@ -592,6 +590,37 @@ def report(
     # quoted as evidence. The company-cluster bootstrap needs every posting's levels.
     store = open_store(config["store"])
     inputs = report_cache.collect(store, tagger_version=tagger_version, since=since, until=until)
+    return _local_report(
+        config,
+        store,
+        inputs,
+        out_dir,
+        source=source,
+        denominator=denominator,
+        since=since,
+        until=until,
+        coverage_path=coverage_path,
+        bootstrap=bootstrap,
+        tagger_version=tagger_version,
+    )
+
+
+def _local_report(
+    config: Config,
+    store: Store,
+    inputs: report_cache.ReportInputs,
+    out_dir: str | Path | None,
+    *,
+    source: str,
+    denominator: str = "backend",
+    since: str | None = None,
+    until: str | None = None,
+    coverage_path: str | Path | None = None,
+    bootstrap: int = 0,
+    tagger_version: str | None = None,
+) -> reporting.ReportSummary:
+    """:func:`report` of one population from the store's gathered report inputs (one gathering
+    serves every population of a run)."""
     version = inputs.tagger_version
     coverage = _report_coverage(coverage_path, inputs.periods_of(source), inputs.newest_of(source))
     counts: Counts | None = inputs.counts
@@ -652,19 +681,14 @@ def _levels_by_partition(
     frame (a few categorical columns per posting), not every tag row of the store.
     """
     frames = []
+    # Annotations first: iter_partitions visits the partitions of its first table (the tagged ones).
+    inputs = {t: report_cache.LEVEL_INPUTS[t] for t in ("annotations", "postings", "tags")}
     for _, _, tables in store.iter_partitions(
-        {
-            "annotations": _REPORT_ANNOTATION_COLUMNS,
-            "postings": _REPORT_POSTING_COLUMNS,
-            "tags": _REPORT_TAG_COLUMNS,
-        },
-        since=since,
-        until=until,
-        tagger_version=version,
+        inputs, since=since, until=until, tagger_version=version
     ):
-        if tables["annotations"].empty or tables["postings"].empty:
-            continue
-        frame = posting_levels(tables["postings"], tables["annotations"], tables["tags"], version)
+        frame = report_cache.partition_levels(
+            tables["postings"], tables["annotations"], tables["tags"], version
+        )
         if not frame.empty:
             frames.append(frame)
     return combine_levels(frames)
@@ -951,11 +975,18 @@ def _run_reports(config: Config, store: Store, summary: RunSummary, out: Path) -
         log.info("reports up to date", extra={"stage": "report", "fingerprint": fingerprint[:16]})
         return
     coverage = config["report.coverage"] or None
+    try:
+        inputs = report_cache.collect(store)  # once for every group's report
+    except InputError as exc:
+        summary.not_reported = dict.fromkeys(groups, str(exc))
+        groups = []
     for group in groups:
         try:
             summary.reports.append(
-                report(
+                _local_report(
                     config,
+                    store,
+                    inputs,
                     out / group,
                     source=group,
                     coverage_path=coverage if group == "hn" else None,

@@ -42,7 +42,16 @@ from analyzer.errors import InputError
 from analyzer.report import MAIN_FAMILIES, evidence_candidates
 from analyzer.store import CACHE_ROOT, PartitionFiles, Store, StoreView
 
-__all__ = ["CACHE_DIR", "CACHE_FORMAT", "CachedPartition", "ReportInputs", "collect"]
+__all__ = [
+    "CACHE_DIR",
+    "CACHE_FORMAT",
+    "LEVEL_INPUTS",
+    "CachedPartition",
+    "ReportInputs",
+    "collect",
+    "partition_aggregates",
+    "partition_levels",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +61,12 @@ CACHE_FORMAT = "report-counts.v1"
 CACHE_DIR = f"{CACHE_ROOT}/report"
 _CACHE_NAME = "report"  # CACHE_DIR, as the store's cache API names it
 
-_POSTING_COLUMNS = ["posting_id", "source", "period", "company", "posted_at"]
-_ANNOTATION_COLUMNS = ["posting_id", "is_job_posting", "roles", "language", "tagger_version"]
-_TAG_COLUMNS = ["posting_id", "family", "skill", "level", "tagger_version"]
+#: The columns of each table a partition's :func:`partition_levels` are built from.
+LEVEL_INPUTS: dict[str, list[str]] = {
+    "postings": ["posting_id", "source", "period", "company", "posted_at"],
+    "annotations": ["posting_id", "is_job_posting", "roles", "language", "tagger_version"],
+    "tags": ["posting_id", "family", "skill", "level", "tagger_version"],
+}
 _CANDIDATE_COLUMNS = ["posting_id", "source", "period", "company", "is_job_posting", "roles"]
 
 
@@ -166,26 +178,47 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, bool | int | float | str) else str(value)
 
 
+def partition_levels(
+    postings: pd.DataFrame, annotations: pd.DataFrame, tags: pd.DataFrame, version: str
+) -> pd.DataFrame:
+    """:func:`~analyzer.analyze.posting_levels` of one store partition's tables (columns of
+    :data:`LEVEL_INPUTS` at least), empty when nothing in it is tagged with ``version``."""
+    annotations = annotations[annotations["tagger_version"] == version]
+    if annotations.empty or postings.empty:
+        return pd.DataFrame()
+    return posting_levels(postings, annotations, tags, version)
+
+
+def partition_aggregates(
+    postings: pd.DataFrame, annotations: pd.DataFrame, tags: pd.DataFrame, version: str
+) -> tuple[Counts, pd.DataFrame] | None:
+    """What the report keeps of one store partition: the :class:`~analyzer.analyze.Counts` of
+    its levels and its :func:`~analyzer.report.evidence_candidates` (``None`` when untagged)."""
+    levels = partition_levels(postings, annotations, tags, version)
+    if levels.empty:
+        return None
+    return count_levels(levels), evidence_candidates(levels)
+
+
 def _compute(view: StoreView, part: PartitionFiles, version: str) -> dict[str, Any]:
     """Count one partition for ``version`` (its levels are built and dropped here)."""
-    source, period = part.source, part.period
-    annotations = view.read(
-        "annotations", source, period, _ANNOTATION_COLUMNS, tagger_version=version
+    tables = {
+        table: view.read(table, part.source, part.period, columns, tagger_version=version)
+        if "tagger_version" in columns
+        else view.read(table, part.source, part.period, columns)
+        for table, columns in LEVEL_INPUTS.items()
+    }
+    aggregates = partition_aggregates(
+        tables["postings"], tables["annotations"], tables["tags"], version
     )
-    postings = view.read("postings", source, period, _POSTING_COLUMNS)
-    if annotations.empty or postings.empty:
+    if aggregates is None:
         return {"columns": [], "n": None, "k": {}, "candidates": []}
-    tags = view.read("tags", source, period, _TAG_COLUMNS, tagger_version=version)
-    levels = posting_levels(postings, annotations, tags, version)
-    if levels.empty:
-        return {"columns": [], "n": None, "k": {}, "candidates": []}
-    counts = count_levels(levels)
+    counts, chosen = aggregates
     n = counts.n.iloc[0]
     k = {
         str(den): {key: int(v) for key, v in row.items() if v}
         for (_, _, den), row in counts.k.iterrows()
     }
-    chosen = evidence_candidates(levels)
     candidates = [
         {col: _plain(value) for col, value in row.items()} for row in chosen.to_dict("records")
     ]

@@ -957,10 +957,9 @@ class StoreWriter:
         self.command = command
         self._manifest = manifest
         self._files = store._files
-        # key -> (file, id range and open count) of postings files committed without them, as read.
-        self._learned: dict[str, tuple[str, dict[str, Any]]] = {}
         # key -> (file, its posting_id and closed_at): each postings file this writer read or
-        # wrote, so a writer making many commits (a backfill) reads a partition's ids only once.
+        # wrote, so a writer making many commits (a backfill) reads a partition's ids only once;
+        # a file an older analyzer committed without an id range gets it from here.
         self._ids: dict[str, tuple[str, pa.Table]] = {}
 
     def __repr__(self) -> str:
@@ -1024,12 +1023,12 @@ class StoreWriter:
                 or manifest["files"][table][key]["file"] != old["file"]
             ):
                 superseded.append(f"{table}/{key}/{old['file']}")
-        # Record what was learned of files an older analyzer committed without id ranges.
+        # Record the id ranges of files an older analyzer committed without them, as read.
         postings = manifest["files"]["postings"]
-        for key, (name, learned) in self._learned.items():
+        for key, (name, ids) in self._ids.items():
             entry = postings.get(key)
             if entry is not None and entry["file"] == name and "id_range" not in entry:
-                postings[key] = {**entry, **learned}
+                postings[key] = {**entry, **_id_summary(ids["posting_id"], ids["closed_at"])}
         committed_at = _now().isoformat(timespec="milliseconds")
         for source, value in (state or {}).items():
             manifest["state"][source] = value
@@ -1082,11 +1081,6 @@ class StoreWriter:
             return known[1]
         data = self.store._read_file("postings", key, entry, ["posting_id", "closed_at"])
         self._ids[key] = (entry["file"], data)
-        if "id_range" not in entry:
-            self._learned[key] = (
-                entry["file"],
-                _id_summary(data["posting_id"], data["closed_at"]),
-            )
         return data
 
     def _stored_periods(self, source: str, ids: pd.Series) -> pd.Series:
